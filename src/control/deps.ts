@@ -1,0 +1,21 @@
+// Everything the control plane needs from the node, passed in (no globals), so it can be tested alone.
+import type { Logger } from 'pino';
+import type { StorageDriver } from '../storage/types.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { Invoker } from '../scheduler/types.ts';
+
+export interface ControlDeps {
+  storage: StorageDriver;
+  secrets: SecretBox;
+  invoker: Invoker;
+  /** sha256 hex of the bootstrap admin token (platform admin). */
+  adminTokenHash: string;
+  /** Called after a function's active version, config or granted secrets may have changed. */
+  onFunctionChanged(tenant: string, name: string): void;
+  metricsText(): Promise<string>;
+  isReady(): boolean;
+  logger: Logger;
+  /** Public base URL of the data plane, e.g. http://127.0.0.1:8787, used to print routes. */
+  dataPlaneUrl: string;
+  now?: () => number;
+}

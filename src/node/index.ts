@@ -1,0 +1,161 @@
+// The composition root: builds one Cairn node from its parts (storage, secrets, engine, scheduler,
+// gateway, control plane, telemetry) and serves the data and control planes.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { SqliteDriver } from '../storage/sqlite/driver.ts';
+import type { StorageDriver } from '../storage/types.ts';
+import { SecretBox } from '../security/secret-box.ts';
+import { sha256Hex } from '../shared/ids.ts';
+import { Metrics } from '../telemetry/metrics.ts';
+import { TelemetryRecorder } from '../telemetry/recorder.ts';
+import { IsolatedVmEngine } from '../runtime/engines/isolated-vm/engine.ts';
+import { SandboxedEngine } from '../runtime/sandbox/engine.ts';
+import type { Engine } from '../runtime/engines/types.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
+import { Router } from '../gateway/router.ts';
+import { createGatewayHandler } from '../gateway/server.ts';
+import { createControlHandler } from '../control/server.ts';
+import { loadAdminToken } from './admin-token.ts';
+import { resolveVersion } from './versions.ts';
+import { createHostCall } from './host-calls.ts';
+
+export interface NodeOptions {
+  dataDir: string;
+  port: number;
+  adminPort: number;
+  host?: string;
+  adminHost?: string;
+  adminToken?: string;
+  /** Sandbox processes per tenant; 0 runs isolates inside the node process (no process boundary). */
+  sandboxes?: number;
+  logLevel?: string;
+  logFormat?: 'json' | 'pretty';
+  logger?: Logger;
+}
+
+export interface RunningNode {
+  dataUrl: string;
+  adminUrl: string;
+  adminToken: string;
+  tokenGenerated: boolean;
+  tokenPath: string | null;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+function makeLogger(opts: NodeOptions): Logger {
+  if (opts.logger) return opts.logger;
+  const level = opts.logLevel ?? process.env.CAIRN_LOG_LEVEL ?? 'info';
+  if (opts.logFormat === 'pretty') return pino({ level, transport: { target: 'pino-pretty', options: { destination: 2 } } });
+  return pino({ level });
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlOf(addr: AddressInfo, requestedHost: string): string {
+  const host = requestedHost === '0.0.0.0' || requestedHost === '::' ? '127.0.0.1' : addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}`;
+}
+
+async function loadRoutes(storage: StorageDriver, router: Router, tenant: string, name: string): Promise<void> {
+  const fn = await storage.getFunction(tenant, name);
+  const version = fn?.currentVersion ? await storage.getVersion(tenant, name, fn.currentVersion) : null;
+  if (!fn || !version) router.delete(name);
+  else router.set({ tenant, function: name, version: version.id, config: version.config });
+}
+
+export async function startNode(opts: NodeOptions): Promise<RunningNode> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const logger = makeLogger(opts);
+  const storage = SqliteDriver.open(join(dataDir, 'cairn.db'));
+  await storage.migrate();
+  const box = SecretBox.fromFile(join(dataDir, 'master.key'));
+  const admin = loadAdminToken(dataDir, opts.adminToken ?? process.env.CAIRN_ADMIN_TOKEN);
+  if (!(await storage.getTenant('default'))) await storage.putTenant({ id: 'default', name: 'Default tenant', createdAt: Date.now() });
+
+  const metrics = new Metrics();
+  let notifyLogs: (tenant: string, fn: string) => void = () => {};
+  const recorder = new TelemetryRecorder(storage, {
+    onLogsCommitted: (t, f) => notifyLogs(t, f),
+    onError: (err) => logger.error({ err }, 'failed to write logs or invocation records'),
+  });
+  const sandboxes = opts.sandboxes ?? 2;
+  const engine: Engine = sandboxes > 0
+    ? new SandboxedEngine({
+      processesPerTenant: sandboxes,
+      onProcessExit: (info) => {
+        metrics.sandboxExits.inc();
+        logger.warn(info, 'a sandbox process exited; its instances will be replaced on demand');
+      },
+    })
+    : new IsolatedVmEngine();
+  const scheduler = new Scheduler({
+    engine, metrics, recorder,
+    resolveVersion: (t) => resolveVersion(storage, box, t),
+    hostCall: (t, config) => createHostCall(storage, t, config),
+  });
+
+  const router = new Router();
+  for (let cursor: string | null = null; ;) {
+    const page = await storage.listFunctions(null, { cursor, limit: 200 });
+    for (const f of page.items) await loadRoutes(storage, router, f.tenant, f.name);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+
+  let ready = false;
+  const host = opts.host ?? '0.0.0.0';
+  const adminHost = opts.adminHost ?? '127.0.0.1';
+  const dataServer = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createGatewayHandler({
+    router, invoker: scheduler, onError: (err) => logger.error({ err }, 'gateway error'),
+  }));
+  dataServer.headersTimeout = 60_000;
+  const dataAddr = await listen(dataServer, opts.port, host);
+  const dataUrl = urlOf(dataAddr, host);
+
+  const control = createControlHandler({
+    storage, secrets: box, invoker: scheduler, adminTokenHash: sha256Hex(admin.token), logger, dataPlaneUrl: dataUrl,
+    metricsText: () => metrics.text(),
+    isReady: () => ready,
+    onFunctionChanged: (tenant, name) => {
+      void loadRoutes(storage, router, tenant, name).then(() => scheduler.retireOthers(tenant, name, router.get(name)?.version ?? null))
+        .catch((err) => logger.error({ err, tenant, name }, 'failed to refresh a route'));
+    },
+  });
+  notifyLogs = (t, f) => control.notifyLogs(t, f);
+  const adminServer = http.createServer(control);
+  const adminAddr = await listen(adminServer, opts.adminPort, adminHost);
+  const adminUrl = urlOf(adminAddr, adminHost);
+  ready = true;
+  logger.info({ dataUrl, adminUrl, engine: engine.name, functions: router.size }, 'cairn node ready');
+
+  let closing: Promise<void> | null = null;
+  return {
+    dataUrl, adminUrl, adminToken: admin.token, tokenGenerated: admin.generated, tokenPath: admin.path, logger,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        dataServer.closeIdleConnections();
+        adminServer.closeIdleConnections();
+        await Promise.all([new Promise((r) => dataServer.close(r)), new Promise((r) => adminServer.close(r))]);
+        await scheduler.close();
+        await engine.close();
+        await recorder.flush();
+        await storage.close();
+      })();
+      return closing;
+    },
+  };
+}

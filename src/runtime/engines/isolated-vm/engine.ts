@@ -1,0 +1,131 @@
+// The isolated-vm engine: one V8 isolate per function instance, with a memory limit (V8 heap),
+// a CPU-time limit per invocation and a wall-clock timeout. A breach disposes that isolate only:
+// its invocation ends with an InvocationError, the instance reports itself broken, and the
+// scheduler replaces it. Other instances never notice.
+import ivm from 'isolated-vm';
+import { createFunctionContext, FunctionContext, FunctionError } from '../../isolate/context.ts';
+import type { HostHooks, InvocationInput, ResponseSink } from '../../isolate/types.ts';
+import { InvocationError, type Engine, type Instance, type InstanceInvokeResult, type InstanceSpec } from '../types.ts';
+import { Watchdog } from './watchdog.ts';
+
+const watchdog = new Watchdog();
+
+export class IsolatedVmEngine implements Engine {
+  readonly name = 'isolated-vm';
+  readonly #instances = new Set<IsolatedVmInstance>();
+
+  async createInstance(spec: InstanceSpec, hooks: HostHooks): Promise<Instance> {
+    const started = performance.now();
+    const isolate = new ivm.Isolate({
+      memoryLimit: spec.limits.memoryMb,
+      onCatastrophicError: (message) => {
+        // V8 lost control of this isolate; the process is no longer trustworthy. In a sandbox
+        // process the node notices the exit and replaces the process.
+        console.error(`cairn: catastrophic isolate error (${message}); exiting`);
+        process.abort();
+      },
+    });
+    let ctx: FunctionContext | null = null;
+    try {
+      ctx = await createFunctionContext(isolate, { hooks });
+      await ctx.load(spec.code, spec.env, `${spec.function}/${spec.version}.js`);
+    } catch (err) {
+      ctx?.release();
+      if (!isolate.isDisposed) isolate.dispose();
+      throw new InvocationError('load-failed', `the function's module failed to load: ${(err as Error).message}`, true);
+    }
+    const instance = new IsolatedVmInstance(spec, isolate, ctx, performance.now() - started, () => this.#instances.delete(instance));
+    this.#instances.add(instance);
+    return instance;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#instances].map((i) => i.dispose()));
+  }
+}
+
+class IsolatedVmInstance implements Instance {
+  readonly id: string;
+  readonly startMs: number;
+  readonly #spec: InstanceSpec;
+  readonly #isolate: ivm.Isolate;
+  readonly #ctx: FunctionContext;
+  readonly #onDispose: () => void;
+  #tripped: 'cpu-limit' | 'timeout' | null = null;
+  #disposed = false;
+
+  constructor(spec: InstanceSpec, isolate: ivm.Isolate, ctx: FunctionContext, startMs: number, onDispose: () => void) {
+    this.id = spec.id;
+    this.#spec = spec;
+    this.#isolate = isolate;
+    this.#ctx = ctx;
+    this.startMs = startMs;
+    this.#onDispose = onDispose;
+  }
+
+  get broken(): boolean {
+    return this.#disposed || this.#isolate.isDisposed;
+  }
+
+  async invoke(input: InvocationInput, sink: ResponseSink): Promise<InstanceInvokeResult> {
+    if (this.broken) throw new InvocationError('instance-crashed', 'the instance was disposed', true);
+    const isolate = this.#isolate;
+    const limits = this.#spec.limits;
+    const startCpu = isolate.cpuTime;
+    const deadline = performance.now() + limits.timeoutMs;
+    const unwatch = watchdog.watch({
+      cpuNs: () => isolate.cpuTime,
+      startCpuNs: startCpu,
+      cpuLimitNs: BigInt(limits.cpuMs) * 1_000_000n,
+      deadline,
+      trip: (reason) => {
+        this.#tripped = reason;
+        this.#kill();
+      },
+    });
+    let cpuMs = 0;
+    try {
+      const r = await this.#ctx.invoke(input, sink);
+      cpuMs = this.#cpuSince(startCpu);
+      const waitUntil = r.waitUntil.finally(unwatch);
+      return { cpuMs, waitUntil };
+    } catch (err) {
+      unwatch();
+      throw this.#translate(err);
+    }
+  }
+
+  #cpuSince(start: bigint): number {
+    try {
+      return Number(this.#isolate.cpuTime - start) / 1e6;
+    } catch {
+      return 0;
+    }
+  }
+
+  #translate(err: unknown): InvocationError {
+    if (err instanceof InvocationError) return err;
+    if (this.#tripped === 'cpu-limit') return new InvocationError('cpu-limit', `the invocation used more than ${this.#spec.limits.cpuMs} ms of CPU time`, true);
+    if (this.#tripped === 'timeout') return new InvocationError('timeout', `the invocation did not finish within ${this.#spec.limits.timeoutMs} ms`, true);
+    if (err instanceof FunctionError) return new InvocationError(err.code, err.message, false);
+    const message = String((err as Error)?.message ?? err);
+    if (/memory limit/i.test(message)) {
+      this.#kill();
+      return new InvocationError('memory-limit', `the instance exceeded its ${this.#spec.limits.memoryMb} MB memory limit`, true);
+    }
+    if (this.broken) return new InvocationError('instance-crashed', `the instance's isolate was disposed: ${message}`, true);
+    return new InvocationError('function-threw', message, false);
+  }
+
+  #kill(): void {
+    if (!this.#isolate.isDisposed) this.#isolate.dispose();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#ctx.release();
+    this.#kill();
+    this.#onDispose();
+  }
+}

@@ -1,0 +1,159 @@
+// Builds the global environment a function runs in: a context with the web APIs, the function's
+// module, its env, and the dispatcher. Used by the isolated-vm engine and, unchanged, by the
+// conformance adapter, so the tests see exactly what a deployed function sees.
+import ivm from 'isolated-vm';
+import { installWebApis, type WebApiHandle } from './webapi.ts';
+import { DISPATCH_SOURCE } from './dispatch-source.ts';
+import type { EnvSpec, HostHooks, InvocationInput, InvokeResult, ResponseSink } from './types.ts';
+
+/** The function itself failed: it threw, or returned something that is not a Response. */
+export class FunctionError extends Error {
+  readonly code: 'function-threw' | 'bad-response';
+  constructor(code: 'function-threw' | 'bad-response', message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+type DispatchResult =
+  | [number, string, string[], Uint8Array | null, number] // status, statusText, flat headers, bytes, waitUntil count
+  | [0, number] // streamed; waitUntil count
+  | [-1 | -2, string, string]; // error kind, name, message/stack
+
+interface Invocation { sink: ResponseSink; headSent: boolean }
+
+function pairs(flat: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+export class FunctionContext {
+  readonly context: ivm.Context;
+  readonly #isolate: ivm.Isolate;
+  readonly #hooks: HostHooks;
+  readonly #webapi: WebApiHandle;
+  readonly #invocations = new Map<string, Invocation>();
+  #current: string | null = null;
+  #dispatch: ivm.Reference<any> | null = null;
+  #settle: ivm.Reference<any> | null = null;
+
+  private constructor(isolate: ivm.Isolate, context: ivm.Context, hooks: HostHooks, webapi: WebApiHandle) {
+    this.#isolate = isolate;
+    this.context = context;
+    this.#hooks = hooks;
+    this.#webapi = webapi;
+  }
+
+  static async create(isolate: ivm.Isolate, opts: { hooks: HostHooks }): Promise<FunctionContext> {
+    const context = await isolate.createContext();
+    let self: FunctionContext | null = null;
+    const webapi = await installWebApis(isolate, context, {
+      log: (level, message) => opts.hooks.log(self?.currentInvocation ?? null, level, message),
+      fetch: async (req) => {
+        const r = await opts.hooks.call(self?.currentInvocation ?? null, '__fetch', 'fetch', [req]);
+        return r as { status: number; statusText: string; headers: Array<[string, string]>; body: Uint8Array };
+      },
+      uncaught: (message) => opts.hooks.log(self?.currentInvocation ?? null, 'error', 'Uncaught ' + message),
+    });
+    self = new FunctionContext(isolate, context, opts.hooks, webapi);
+    return self;
+  }
+
+  /**
+   * The invocation console output and outbound calls are attributed to: the one in flight, or the
+   * most recently started when several interleave (an isolate has no async context to tell them apart).
+   */
+  get currentInvocation(): string | null {
+    return this.#current;
+  }
+
+  /** Compiles and evaluates the function's ES module (no imports: it is one bundle) and prepares `env`. */
+  async load(code: string, env: EnvSpec, filename = 'function.js'): Promise<void> {
+    const module = await this.#isolate.compileModule(code, { filename: 'file:///' + filename });
+    await module.instantiate(this.context, (specifier) => {
+      throw new Error(`import of "${specifier}" is not available: bundle the function (cairn deploy does) so it has no imports`);
+    });
+    await module.evaluate({ promise: true } as never);
+    const g = this.context.global;
+    const hooks = this.#hooks;
+    await g.set('__cairn_ns', module.namespace.derefInto());
+    await g.set('__cairn_env', new ivm.ExternalCopy(env).copyInto());
+    await g.set('__cairn_call', new ivm.Reference(async (id: string | null, binding: string, op: string, args: unknown[]) => {
+      try {
+        return await hooks.call(id, binding, op, args);
+      } catch (err) {
+        const e = err as Error;
+        return { __error: true, name: e?.name === 'TypeError' ? 'TypeError' : 'Error', message: String(e?.message ?? err) };
+      }
+    }));
+    await g.set('__cairn_head', new ivm.Reference((id: string, status: number, statusText: string, headers: string[]) => {
+      const inv = this.#invocations.get(id);
+      if (!inv || inv.headSent) return;
+      inv.headSent = true;
+      inv.sink.head({ status, statusText, headers: pairs(headers) });
+    }));
+    await g.set('__cairn_chunk', new ivm.Reference(async (id: string, bytes: Uint8Array) => {
+      const inv = this.#invocations.get(id);
+      if (inv) await inv.sink.chunk(bytes);
+    }));
+    const pair = (await this.context.eval(DISPATCH_SOURCE, { reference: true, filename: 'cairn:dispatch' })) as ivm.Reference<any>;
+    this.#dispatch = (await pair.get(0, { reference: true })) as ivm.Reference<any>;
+    this.#settle = (await pair.get(1, { reference: true })) as ivm.Reference<any>;
+    pair.release();
+  }
+
+  async invoke(input: InvocationInput, sink: ResponseSink): Promise<InvokeResult> {
+    const dispatch = this.#dispatch;
+    if (!dispatch) throw new Error('load() the function before invoking it');
+    const flat: string[] = [];
+    for (const [k, v] of input.headers) flat.push(k, v);
+    const inv: Invocation = { sink, headSent: false };
+    this.#invocations.set(input.id, inv);
+    this.#current = input.id;
+    try {
+      const r = (await dispatch.apply(undefined, [input.id, input.method, input.url, flat, input.body], {
+        arguments: { copy: true },
+        result: { promise: true, copy: true },
+      })) as DispatchResult;
+      const kind = r[0];
+      if (kind === -1 || kind === -2) {
+        throw new FunctionError(kind === -1 ? 'function-threw' : 'bad-response', `${r[1]}: ${r[2]}`.replace(/^(\w+): \1: /, '$1: '));
+      }
+      let waitCount: number;
+      if (kind === 0) {
+        waitCount = r[1] as number;
+      } else {
+        const [status, statusText, headers, bytes, n] = r as [number, string, string[], Uint8Array | null, number];
+        sink.head({ status, statusText, headers: pairs(headers) });
+        if (bytes && bytes.byteLength > 0) await sink.chunk(bytes);
+        waitCount = n;
+      }
+      return { waitUntil: waitCount > 0 ? this.#settleWaits(input.id) : Promise.resolve() };
+    } finally {
+      this.#invocations.delete(input.id);
+      if (this.#current === input.id) this.#current = this.#invocations.size ? [...this.#invocations.keys()].pop()! : null;
+    }
+  }
+
+  async #settleWaits(id: string): Promise<void> {
+    try {
+      await this.#settle!.apply(undefined, [id], { arguments: { copy: true }, result: { promise: true } });
+    } catch {
+      // The isolate was disposed (limits) while waitUntil work ran: nothing left to wait for.
+    }
+  }
+
+  /** Releases host-side resources (timers, crypto keys, references). The isolate is the engine's. */
+  release(): void {
+    this.#webapi.release();
+    this.#dispatch?.release();
+    this.#settle?.release();
+    this.#dispatch = this.#settle = null;
+    this.#invocations.clear();
+  }
+}
+
+export function createFunctionContext(isolate: ivm.Isolate, opts: { hooks: HostHooks }): Promise<FunctionContext> {
+  return FunctionContext.create(isolate, opts);
+}

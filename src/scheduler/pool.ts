@@ -1,0 +1,158 @@
+// The instances of one function version: up to `concurrency` invocations per instance, scaling out
+// to `maxInstances`, then a bounded queue, then 503 with Retry-After. Idle instances beyond
+// `minInstances` are reclaimed after `keepAliveMs`, so an unused function scales to zero.
+import type { Instance } from '../runtime/engines/types.ts';
+import type { FunctionConfig } from '../config/schema.ts';
+import { Problem } from '../shared/problem.ts';
+
+export interface Slot { instance: Instance; inflight: number; lastUsed: number }
+export interface Lease { slot: Slot; coldStart: boolean }
+
+interface Waiter { resolve(l: Lease): void; reject(e: unknown): void; cold: boolean }
+
+export interface PoolEvents {
+  onInstanceStarted?(startMs: number): void;
+  onInstanceStopped?(reason: 'idle' | 'broken' | 'retired'): void;
+}
+
+export class Pool {
+  readonly key: string;
+  readonly #scaling: FunctionConfig['scaling'];
+  readonly #start: () => Promise<Instance>;
+  readonly #events: PoolEvents;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Waiter[] = [];
+  #starting = 0;
+  #retired = false;
+
+  constructor(key: string, scaling: FunctionConfig['scaling'], start: () => Promise<Instance>, events: PoolEvents = {}) {
+    this.key = key;
+    this.#scaling = scaling;
+    this.#start = start;
+    this.#events = events;
+  }
+
+  get size(): number { return this.#slots.length; }
+  get starting(): number { return this.#starting; }
+  get queued(): number { return this.#queue.length; }
+  get busy(): number { return this.#slots.filter((s) => s.inflight > 0).length; }
+
+  acquire(): Promise<Lease> {
+    const free = this.#freeSlot();
+    if (free) {
+      free.inflight++;
+      return Promise.resolve({ slot: free, coldStart: false });
+    }
+    if (this.#slots.length + this.#starting < this.#scaling.maxInstances) {
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ resolve, reject, cold: true });
+        this.#spawn();
+      });
+    }
+    if (this.#queue.length >= this.#scaling.queueDepth) {
+      return Promise.reject(new Problem(503, 'overloaded', `all ${this.#scaling.maxInstances} instances are busy and ${this.#queue.length} requests are already waiting`, {
+        hint: 'Retry after the indicated delay, or raise scaling.maxInstances / scaling.queueDepth for this function.',
+        retryAfterSeconds: 1,
+      }));
+    }
+    return new Promise((resolve, reject) => this.#queue.push({ resolve, reject, cold: false }));
+  }
+
+  release(lease: Lease): void {
+    const slot = lease.slot;
+    slot.inflight--;
+    slot.lastUsed = performance.now();
+    if (slot.instance.broken) {
+      this.#remove(slot, 'broken');
+      if (this.#queue.length && this.#slots.length + this.#starting < this.#scaling.maxInstances) this.#spawn();
+      return;
+    }
+    if (this.#retired && slot.inflight === 0) {
+      this.#remove(slot, 'retired');
+      return;
+    }
+    this.#drain();
+  }
+
+  /** Keeps at least `minInstances` running (called by the scheduler's maintenance tick). */
+  ensureMinimum(): void {
+    if (this.#retired) return;
+    while (this.#slots.length + this.#starting < this.#scaling.minInstances) this.#spawn();
+  }
+
+  /** Stops instances idle longer than keepAliveMs, keeping minInstances. Returns how many stopped. */
+  reapIdle(now: number): number {
+    let stopped = 0;
+    for (const slot of [...this.#slots]) {
+      if (this.#slots.length <= (this.#retired ? 0 : this.#scaling.minInstances)) break;
+      if (slot.inflight === 0 && (this.#retired || now - slot.lastUsed >= this.#scaling.keepAliveMs)) {
+        this.#remove(slot, this.#retired ? 'retired' : 'idle');
+        stopped++;
+      }
+    }
+    return stopped;
+  }
+
+  /** This version is no longer served: stop idle instances now and busy ones when they finish. */
+  retire(): void {
+    this.#retired = true;
+    this.reapIdle(performance.now());
+  }
+
+  get empty(): boolean {
+    return this.#slots.length === 0 && this.#starting === 0 && this.#queue.length === 0;
+  }
+
+  async close(): Promise<void> {
+    this.#retired = true;
+    for (const w of this.#queue.splice(0)) w.reject(new Problem(503, 'shutting-down', 'the node is shutting down', { retryAfterSeconds: 1 }));
+    await Promise.all(this.#slots.splice(0).map((s) => s.instance.dispose()));
+  }
+
+  #freeSlot(): Slot | null {
+    let best: Slot | null = null;
+    for (const s of this.#slots) {
+      if (s.inflight < this.#scaling.concurrency && !s.instance.broken && (!best || s.inflight < best.inflight)) best = s;
+    }
+    return best;
+  }
+
+  #spawn(): void {
+    this.#starting++;
+    this.#start().then(
+      (instance) => {
+        this.#starting--;
+        this.#events.onInstanceStarted?.(instance.startMs);
+        if (this.#retired && this.#queue.length === 0) {
+          void instance.dispose();
+          return;
+        }
+        this.#slots.push({ instance, inflight: 0, lastUsed: performance.now() });
+        this.#drain();
+      },
+      (err) => {
+        this.#starting--;
+        // A version that cannot start fails the requests that were waiting for it, not later ones.
+        const waiting = this.#queue.splice(0, Math.max(1, this.#queue.length - this.#slots.length * this.#scaling.concurrency));
+        for (const w of waiting) w.reject(err);
+      },
+    );
+  }
+
+  #drain(): void {
+    while (this.#queue.length) {
+      const free = this.#freeSlot();
+      if (!free) break;
+      const w = this.#queue.shift()!;
+      free.inflight++;
+      w.resolve({ slot: free, coldStart: w.cold });
+    }
+  }
+
+  #remove(slot: Slot, reason: 'idle' | 'broken' | 'retired'): void {
+    const i = this.#slots.indexOf(slot);
+    if (i >= 0) this.#slots.splice(i, 1);
+    void slot.instance.dispose();
+    this.#events.onInstanceStopped?.(reason);
+  }
+}

@@ -1,0 +1,197 @@
+// Runs invocations: finds (or starts) an instance of the target version through its pool, streams
+// the response to the caller's sink, turns platform failures into problem+json, and records
+// metrics, logs and an invocation record. Versions are resolved lazily and cached; a deploy or
+// rollback retires the old version's pool so its instances drain and stop.
+import type { FunctionConfig } from '../config/schema.ts';
+import { InvocationError, type Engine, type Instance } from '../runtime/engines/types.ts';
+import type { EnvSpec, HostHooks, InvocationInput, ResponseSink } from '../runtime/isolate/types.ts';
+import { Problem, toProblem } from '../shared/problem.ts';
+import { newId } from '../shared/ids.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import type { TelemetryRecorder } from '../telemetry/recorder.ts';
+import { Pool } from './pool.ts';
+import type { InvocationOutcome, InvocationTarget, Invoker } from './types.ts';
+
+export interface ResolvedVersion { code: string; config: FunctionConfig; env: EnvSpec }
+
+export interface SchedulerDeps {
+  engine: Engine;
+  resolveVersion(target: InvocationTarget): Promise<ResolvedVersion>;
+  /** Serves the instance's outbound calls (bindings, fetch) for this version. */
+  hostCall(target: InvocationTarget, config: FunctionConfig): HostHooks['call'];
+  metrics: Metrics;
+  recorder: TelemetryRecorder;
+  /** Maintenance tick (idle reaping, min instances); default 1000 ms. */
+  tickMs?: number;
+}
+
+const MESSAGE_LIMIT = 16 * 1024;
+
+export class Scheduler implements Invoker {
+  readonly #deps: SchedulerDeps;
+  readonly #pools = new Map<string, Promise<{ pool: Pool; config: FunctionConfig }>>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(deps: SchedulerDeps) {
+    this.#deps = deps;
+    this.#timer = setInterval(() => this.#maintain(), deps.tickMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  static key(t: InvocationTarget): string {
+    return `${t.tenant}\0${t.function}\0${t.version}`;
+  }
+
+  #pool(target: InvocationTarget): Promise<{ pool: Pool; config: FunctionConfig }> {
+    const key = Scheduler.key(target);
+    let p = this.#pools.get(key);
+    if (!p) {
+      p = this.#createPool(target, key);
+      this.#pools.set(key, p);
+      p.catch(() => this.#pools.delete(key));
+    }
+    return p;
+  }
+
+  async #createPool(target: InvocationTarget, key: string): Promise<{ pool: Pool; config: FunctionConfig }> {
+    const resolved = await this.#deps.resolveVersion(target);
+    const { metrics, recorder } = this.#deps;
+    const call = this.#deps.hostCall(target, resolved.config);
+    const hooks: HostHooks = {
+      log: (inv, level, message) => recorder.log({
+        tenant: target.tenant, function: target.function, version: target.version, invocationId: inv ?? '',
+        ts: Date.now(), level, message: message.length > MESSAGE_LIMIT ? message.slice(0, MESSAGE_LIMIT) + '…[truncated]' : message,
+      }),
+      call,
+    };
+    const start = (): Promise<Instance> => this.#deps.engine.createInstance({
+      id: newId(), tenant: target.tenant, function: target.function, version: target.version,
+      code: resolved.code, env: resolved.env, limits: resolved.config.limits,
+    }, hooks);
+    const pool = new Pool(key, resolved.config.scaling, start, {
+      onInstanceStarted: (ms) => metrics.coldStartSeconds.observe({ function: target.function }, ms / 1000),
+    });
+    return { pool, config: resolved.config };
+  }
+
+  async invoke(target: InvocationTarget, input: InvocationInput, sink: ResponseSink): Promise<InvocationOutcome> {
+    const started = performance.now();
+    let status = 0;
+    let headSent = false;
+    const tracked: ResponseSink = {
+      head: (h) => { headSent = true; status = h.status; sink.head(h); },
+      chunk: (b) => sink.chunk(b),
+      abort: (e) => sink.abort?.(e),
+    };
+    let cpuMs = 0, coldStart = false;
+    let error: string | null = null;
+    try {
+      const { pool } = await this.#pool(target);
+      const lease = await pool.acquire();
+      coldStart = lease.coldStart;
+      try {
+        const r = await lease.slot.instance.invoke(input, tracked);
+        cpuMs = r.cpuMs;
+      } finally {
+        pool.release(lease);
+      }
+    } catch (err) {
+      const problem = err instanceof InvocationError ? invocationProblem(err, input.id) : toProblem(err);
+      error = problem.code;
+      if (!(err instanceof InvocationError) && !(err instanceof Problem)) {
+        this.#deps.recorder.log({ tenant: target.tenant, function: target.function, version: target.version, invocationId: input.id, ts: Date.now(), level: 'error', message: `platform error: ${(err as Error)?.stack ?? err}` });
+      }
+      if (err instanceof InvocationError) {
+        this.#deps.recorder.log({ tenant: target.tenant, function: target.function, version: target.version, invocationId: input.id, ts: Date.now(), level: 'error', message: `${err.code}: ${err.message}` });
+      }
+      if (!headSent) {
+        status = problem.status;
+        tracked.head({ status: problem.status, statusText: problem.title, headers: Object.entries(problem.headers()) });
+        await tracked.chunk(new TextEncoder().encode(JSON.stringify(problem.toJSON())));
+      } else {
+        tracked.abort?.(err as Error);
+      }
+    }
+    const durationMs = performance.now() - started;
+    this.#record(target, input, { status, durationMs, cpuMs, coldStart, error });
+    return { invocationId: input.id, version: target.version, status, durationMs, cpuMs, coldStart, error };
+  }
+
+  #record(target: InvocationTarget, input: InvocationInput, o: { status: number; durationMs: number; cpuMs: number; coldStart: boolean; error: string | null }): void {
+    const { metrics, recorder } = this.#deps;
+    const labels = { function: target.function, version: target.version };
+    metrics.invocations.inc({ ...labels, status: String(o.status) });
+    metrics.duration.observe(labels, o.durationMs / 1000);
+    if (o.cpuMs) metrics.cpu.inc(labels, o.cpuMs / 1000);
+    if (o.coldStart) metrics.coldStarts.inc({ function: target.function });
+    if (o.error) metrics.errors.inc({ ...labels, code: o.error });
+    let path = '/';
+    try { path = new URL(input.url).pathname; } catch { /* keep "/" */ }
+    recorder.invocation({
+      id: input.id, tenant: target.tenant, function: target.function, version: target.version, ts: Date.now(),
+      method: input.method, path, status: o.status, durationMs: o.durationMs, cpuMs: o.cpuMs, coldStart: o.coldStart, error: o.error,
+    });
+  }
+
+  /** The function's served version changed (deploy/rollback/delete): retire every other version's pool. */
+  retireOthers(tenant: string, fn: string, keep: string | null): void {
+    for (const [key, p] of this.#pools) {
+      const [t, f, v] = key.split('\0');
+      if (t === tenant && f === fn && v !== keep) {
+        this.#pools.delete(key);
+        void p.then(({ pool }) => pool.retire(), () => {});
+      }
+    }
+  }
+
+  /** Instances per function and state, for /metrics and the admin view. */
+  async snapshot(): Promise<Array<{ tenant: string; function: string; version: string; instances: number; busy: number; starting: number; queued: number }>> {
+    const out = [];
+    for (const [key, p] of this.#pools) {
+      const [tenant = '', fn = '', version = ''] = key.split('\0');
+      try {
+        const { pool } = await p;
+        out.push({ tenant, function: fn, version, instances: pool.size, busy: pool.busy, starting: pool.starting, queued: pool.queued });
+      } catch { /* failed to resolve; nothing running */ }
+    }
+    return out;
+  }
+
+  #maintain(): void {
+    const now = performance.now();
+    for (const p of this.#pools.values()) {
+      void p.then(({ pool }) => { pool.reapIdle(now); pool.ensureMinimum(); }, () => {});
+    }
+    void this.snapshot().then((rows) => {
+      const m = this.#deps.metrics.instances;
+      m.reset();
+      for (const r of rows) {
+        m.inc({ function: r.function, state: 'busy' }, r.busy);
+        m.inc({ function: r.function, state: 'idle' }, r.instances - r.busy);
+        m.inc({ function: r.function, state: 'starting' }, r.starting);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.then(({ pool }) => pool.close(), () => {})));
+  }
+}
+
+function invocationProblem(err: InvocationError, invocationId: string): Problem {
+  const hints: Record<string, string> = {
+    'cpu-limit': 'Make the handler do less work per request, or raise limits.cpuMs in the function config.',
+    'memory-limit': 'Reduce what the function keeps in memory, or raise limits.memoryMb.',
+    timeout: 'Make sure every promise the handler awaits settles, or raise limits.timeoutMs.',
+    'function-threw': 'See `cairn logs <function> --invocation ' + invocationId + '` for the stack trace.',
+    'bad-response': 'Return a Response (or a promise of one) from fetch().',
+    'load-failed': 'Fix the module so that it evaluates and exports default { fetch }; redeploy or roll back.',
+    'instance-crashed': 'Retry the request; the platform replaces crashed instances.',
+  };
+  return new Problem(err.status, err.code, err.code === 'function-threw' ? 'The function threw an exception.' : err.message, {
+    hint: hints[err.code], extensions: { invocationId },
+  });
+}

@@ -1,0 +1,425 @@
+// The embedded storage driver: one SQLite file per node through better-sqlite3.
+//
+// better-sqlite3 is synchronous, so a method's promise settles only after SQLite has committed (and,
+// with the PRAGMAs below, fsynced) its transaction: "resolved" means "durable", as the contract asks.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  DeploymentRecord, FunctionRecord, InvocationInput, InvocationRecord, KvEntry, KvListResult, LogInput, LogRecord,
+  Page, PageOptions, SecretRecord, StorageDriver, TenantRecord, TokenRecord, VersionRecord,
+} from '../types.ts';
+import { StorageError } from '../errors.ts';
+import { KV_LIST_DEFAULT, KV_LIST_MAX, clampLimit, decodeCursor, encodeCursor, prefixUpperBound, toPage } from '../pagination.ts';
+import { applyMigrations, assertSchemaKnown } from './migrations.ts';
+
+const FUNCTION_COLS = 'tenant, name, current_version AS currentVersion, created_at AS createdAt, updated_at AS updatedAt';
+const VERSION_COLS = 'tenant, function, id, number, created_at AS createdAt, size, sha256, config, actor';
+const DEPLOYMENT_COLS = 'id, tenant, function, version, previous, kind, actor, at';
+const TOKEN_COLS = 'id, tenant, name, hash, role, created_at AS createdAt, revoked_at AS revokedAt';
+const TENANT_COLS = 'id, name, created_at AS createdAt';
+const INVOCATION_COLS = 'id, tenant, function, version, ts, method, path, status, duration_ms AS durationMs, cpu_ms AS cpuMs, cold_start AS coldStart, error';
+const LOG_COLS = 'id, tenant, function, version, invocation_id AS invocationId, ts, level, message';
+
+type VersionRow = Omit<VersionRecord, 'config'> & { config: string };
+type InvocationRow = Omit<InvocationRecord, 'coldStart'> & { coldStart: number };
+interface KvRow { key: string; value: Buffer; expiresAt: number | null; metadata: string | null }
+
+/**
+ * Connection settings, applied on every open (all but journal_mode are per connection):
+ * - journal_mode=WAL: readers never block the writer and a commit appends to one file.
+ * - synchronous=FULL: every commit fsyncs the WAL before it returns. NORMAL would already survive a
+ *   killed process (the OS keeps the written pages), but not a power cut or kernel panic; an
+ *   acknowledged deploy, secret or queued write must survive those too. The cost is one fsync per
+ *   transaction, which is why logs and invocations are written in batches.
+ * - busy_timeout: another process (the CLI, a second node on the file) holding the write lock makes
+ *   us wait rather than fail with SQLITE_BUSY.
+ * - foreign_keys=ON: SQLite leaves them off by default; versions and deployments rely on them.
+ * - trusted_schema=OFF: the schema cannot make us run SQL functions with side effects.
+ * - journal_size_limit: after a checkpoint the WAL file is truncated to this size instead of
+ *   staying as large as the largest burst.
+ */
+const PRAGMAS = [
+  'journal_mode = WAL',
+  'synchronous = FULL',
+  'busy_timeout = 5000',
+  'foreign_keys = ON',
+  'trusted_schema = OFF',
+  'journal_size_limit = 67108864',
+];
+
+export class SqliteDriver implements StorageDriver {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  readonly #db: Database.Database;
+  /** Prepared statements by SQL text, prepared on first use (the tables exist only after migrate). */
+  readonly #statements = new Map<string, Database.Statement>();
+
+  private constructor(db: Database.Database, path: string) {
+    this.#db = db;
+    this.path = path;
+  }
+
+  /** Opens (creating if needed) the database at `path`, or an in-memory one for ':memory:'. Call migrate() before use. */
+  static open(path: string): SqliteDriver {
+    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      for (const p of PRAGMAS) db.pragma(p);
+      assertSchemaKnown(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteDriver(db, path);
+  }
+
+  /** The connection's effective settings, for diagnostics and tests. */
+  settings(): { journalMode: string; synchronous: number; busyTimeout: number; foreignKeys: boolean } {
+    const one = (name: string): unknown => this.#db.pragma(name, { simple: true });
+    return {
+      journalMode: String(one('journal_mode')),
+      synchronous: Number(one('synchronous')),
+      busyTimeout: Number(one('busy_timeout')),
+      foreignKeys: Number(one('foreign_keys')) === 1,
+    };
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  #get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.#stmt(sql).get(...params) as T | undefined;
+  }
+
+  #all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.#stmt(sql).all(...params) as T[];
+  }
+
+  #run(sql: string, ...params: unknown[]): number {
+    return this.#stmt(sql).run(...params).changes;
+  }
+
+  /**
+   * Runs `fn` in a write transaction. IMMEDIATE takes the write lock up front: a deferred transaction
+   * that reads and then writes could fail with SQLITE_BUSY on the upgrade without the busy timeout
+   * ever being consulted when another process wrote in between.
+   */
+  #write<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.#db);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+    this.#statements.clear();
+  }
+
+  // ---- tenants & tokens
+
+  async putTenant(t: TenantRecord): Promise<void> {
+    // created_at is kept on update: a tenant is created once, renamed any number of times.
+    this.#run('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name', t.id, t.name, t.createdAt);
+  }
+
+  async getTenant(id: string): Promise<TenantRecord | null> {
+    return this.#get<TenantRecord>(`SELECT ${TENANT_COLS} FROM tenants WHERE id = ?`, id) ?? null;
+  }
+
+  async listTenants(page: PageOptions = {}): Promise<Page<TenantRecord>> {
+    const limit = clampLimit(page.limit);
+    const after = decodeCursor<[string]>(page.cursor, ['string']);
+    const rows = after
+      ? this.#all<TenantRecord>(`SELECT ${TENANT_COLS} FROM tenants WHERE id > ? ORDER BY id LIMIT ?`, after[0], limit + 1)
+      : this.#all<TenantRecord>(`SELECT ${TENANT_COLS} FROM tenants ORDER BY id LIMIT ?`, limit + 1);
+    return toPage(rows, limit, (r) => r, (r) => [r.id]);
+  }
+
+  async putToken(t: TokenRecord): Promise<void> {
+    this.#run(
+      `INSERT INTO tokens (id, tenant, name, hash, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, name = excluded.name, hash = excluded.hash,
+         role = excluded.role, created_at = excluded.created_at, revoked_at = excluded.revoked_at`,
+      t.id, t.tenant, t.name, t.hash, t.role, t.createdAt, t.revokedAt,
+    );
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | null> {
+    return this.#get<TokenRecord>(`SELECT ${TOKEN_COLS} FROM tokens WHERE hash = ?`, hash) ?? null;
+  }
+
+  async listTokens(tenant: string, page: PageOptions = {}): Promise<Page<TokenRecord>> {
+    const limit = clampLimit(page.limit);
+    const after = decodeCursor<[number, string]>(page.cursor, ['number', 'string']);
+    const rows = after
+      ? this.#all<TokenRecord>(`SELECT ${TOKEN_COLS} FROM tokens WHERE tenant = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`, tenant, after[0], after[1], limit + 1)
+      : this.#all<TokenRecord>(`SELECT ${TOKEN_COLS} FROM tokens WHERE tenant = ? ORDER BY created_at, id LIMIT ?`, tenant, limit + 1);
+    return toPage(rows, limit, (r) => r, (r) => [r.createdAt, r.id]);
+  }
+
+  async revokeToken(tenant: string, id: string, at: number): Promise<boolean> {
+    // Revoking twice is not an error and keeps the first revocation time.
+    return this.#run('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant = ? AND id = ?', at, tenant, id) > 0;
+  }
+
+  // ---- functions, versions, deployments
+
+  async deployVersion(v: Omit<VersionRecord, 'number'>, code: string, at: number): Promise<{ version: VersionRecord; created: boolean; previous: string | null }> {
+    return this.#write(() => {
+      const fn = this.#get<{ tenant: string; currentVersion: string | null }>(
+        'SELECT tenant, current_version AS currentVersion FROM functions WHERE name = ?', v.function);
+      if (fn && fn.tenant !== v.tenant) {
+        throw new StorageError('conflict', `the function name "${v.function}" is taken by another tenant; choose another name`);
+      }
+      if (!fn) {
+        this.#run('INSERT INTO functions (tenant, name, current_version, created_at, updated_at) VALUES (?, ?, NULL, ?, ?)', v.tenant, v.function, at, at);
+      }
+      const previous = fn?.currentVersion ?? null;
+      let row = this.#version(v.tenant, v.function, v.id);
+      const created = row === undefined;
+      if (!row) {
+        this.#run('INSERT INTO code (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING', v.sha256, code);
+        const next = this.#get<{ n: number }>('SELECT COALESCE(MAX(number), 0) + 1 AS n FROM versions WHERE tenant = ? AND function = ?', v.tenant, v.function);
+        this.#run(
+          'INSERT INTO versions (tenant, function, id, number, created_at, size, sha256, config, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          v.tenant, v.function, v.id, next?.n ?? 1, v.createdAt, v.size, v.sha256, JSON.stringify(v.config), v.actor,
+        );
+        row = this.#version(v.tenant, v.function, v.id);
+      }
+      this.#run('UPDATE functions SET current_version = ?, updated_at = ? WHERE tenant = ? AND name = ?', v.id, at, v.tenant, v.function);
+      this.#run(
+        `INSERT INTO deployments (tenant, function, version, previous, kind, actor, at) VALUES (?, ?, ?, ?, 'deploy', ?, ?)`,
+        v.tenant, v.function, v.id, previous, v.actor, at,
+      );
+      if (!row) throw new Error('the version just written cannot be read back'); // unreachable: same transaction
+      return { version: toVersion(row), created, previous };
+    });
+  }
+
+  #version(tenant: string, fn: string, id: string): VersionRow | undefined {
+    return this.#get<VersionRow>(`SELECT ${VERSION_COLS} FROM versions WHERE tenant = ? AND function = ? AND id = ?`, tenant, fn, id);
+  }
+
+  async setCurrentVersion(tenant: string, fn: string, versionId: string, actor: string, at: number): Promise<{ previous: string | null } | null> {
+    return this.#write(() => {
+      const f = this.#get<{ currentVersion: string | null }>('SELECT current_version AS currentVersion FROM functions WHERE tenant = ? AND name = ?', tenant, fn);
+      if (!f || !this.#version(tenant, fn, versionId)) return null;
+      this.#run('UPDATE functions SET current_version = ?, updated_at = ? WHERE tenant = ? AND name = ?', versionId, at, tenant, fn);
+      this.#run(
+        `INSERT INTO deployments (tenant, function, version, previous, kind, actor, at) VALUES (?, ?, ?, ?, 'rollback', ?, ?)`,
+        tenant, fn, versionId, f.currentVersion, actor, at,
+      );
+      return { previous: f.currentVersion };
+    });
+  }
+
+  async getFunction(tenant: string, name: string): Promise<FunctionRecord | null> {
+    return this.#get<FunctionRecord>(`SELECT ${FUNCTION_COLS} FROM functions WHERE tenant = ? AND name = ?`, tenant, name) ?? null;
+  }
+
+  async findFunction(name: string): Promise<FunctionRecord | null> {
+    return this.#get<FunctionRecord>(`SELECT ${FUNCTION_COLS} FROM functions WHERE name = ?`, name) ?? null;
+  }
+
+  async listFunctions(tenant: string | null, page: PageOptions = {}): Promise<Page<FunctionRecord>> {
+    const limit = clampLimit(page.limit);
+    const after = decodeCursor<[string]>(page.cursor, ['string']);
+    // Names are unique across tenants, so the name alone is the sort key in both cases.
+    const where = [tenant === null ? null : 'tenant = ?', after ? 'name > ?' : null].filter((c) => c !== null);
+    const sql = `SELECT ${FUNCTION_COLS} FROM functions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY name LIMIT ?`;
+    const params: unknown[] = [...(tenant === null ? [] : [tenant]), ...(after ? [after[0]] : []), limit + 1];
+    return toPage(this.#all<FunctionRecord>(sql, ...params), limit, (r) => r, (r) => [r.name]);
+  }
+
+  async deleteFunction(tenant: string, name: string): Promise<boolean> {
+    return this.#write(() => {
+      if (!this.#get('SELECT 1 FROM functions WHERE tenant = ? AND name = ?', tenant, name)) return false;
+      const shas = this.#all<{ sha256: string }>('SELECT DISTINCT sha256 FROM versions WHERE tenant = ? AND function = ?', tenant, name);
+      this.#run('DELETE FROM logs WHERE tenant = ? AND function = ?', tenant, name);
+      this.#run('DELETE FROM invocations WHERE tenant = ? AND function = ?', tenant, name);
+      this.#run('DELETE FROM deployments WHERE tenant = ? AND function = ?', tenant, name);
+      this.#run('DELETE FROM versions WHERE tenant = ? AND function = ?', tenant, name);
+      this.#run('DELETE FROM functions WHERE tenant = ? AND name = ?', tenant, name);
+      // A bundle may be shared with another function's version (same code, same hash): keep it then.
+      for (const { sha256 } of shas) {
+        this.#run('DELETE FROM code WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM versions WHERE sha256 = ?)', sha256, sha256);
+      }
+      return true;
+    });
+  }
+
+  async getVersion(tenant: string, fn: string, versionId: string): Promise<VersionRecord | null> {
+    const row = this.#version(tenant, fn, versionId);
+    return row ? toVersion(row) : null;
+  }
+
+  async listVersions(tenant: string, fn: string, page: PageOptions = {}): Promise<Page<VersionRecord>> {
+    const limit = clampLimit(page.limit);
+    const after = decodeCursor<[number]>(page.cursor, ['number']);
+    const rows = after
+      ? this.#all<VersionRow>(`SELECT ${VERSION_COLS} FROM versions WHERE tenant = ? AND function = ? AND number < ? ORDER BY number DESC LIMIT ?`, tenant, fn, after[0], limit + 1)
+      : this.#all<VersionRow>(`SELECT ${VERSION_COLS} FROM versions WHERE tenant = ? AND function = ? ORDER BY number DESC LIMIT ?`, tenant, fn, limit + 1);
+    return toPage(rows, limit, toVersion, (r) => [r.number]);
+  }
+
+  async getCode(sha256: string): Promise<string | null> {
+    return this.#get<{ body: string }>('SELECT body FROM code WHERE sha256 = ?', sha256)?.body ?? null;
+  }
+
+  async listDeployments(tenant: string, fn: string, page: PageOptions = {}): Promise<Page<DeploymentRecord>> {
+    const limit = clampLimit(page.limit);
+    const after = decodeCursor<[number]>(page.cursor, ['number']);
+    const rows = after
+      ? this.#all<DeploymentRecord>(`SELECT ${DEPLOYMENT_COLS} FROM deployments WHERE tenant = ? AND function = ? AND id < ? ORDER BY id DESC LIMIT ?`, tenant, fn, after[0], limit + 1)
+      : this.#all<DeploymentRecord>(`SELECT ${DEPLOYMENT_COLS} FROM deployments WHERE tenant = ? AND function = ? ORDER BY id DESC LIMIT ?`, tenant, fn, limit + 1);
+    return toPage(rows, limit, (r) => r, (r) => [r.id]);
+  }
+
+  // ---- logs and invocations
+
+  async appendLogs(batch: LogInput[]): Promise<void> {
+    if (batch.length === 0) return;
+    this.#write(() => {
+      for (const l of batch) {
+        this.#run('INSERT INTO logs (tenant, function, version, invocation_id, ts, level, message) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          l.tenant, l.function, l.version, l.invocationId, l.ts, l.level, l.message);
+      }
+    });
+  }
+
+  async listLogs(tenant: string, fn: string, opts: { afterId?: number; limit?: number; invocationId?: string }): Promise<LogRecord[]> {
+    const limit = clampLimit(opts.limit);
+    const afterId = opts.afterId ?? 0;
+    return opts.invocationId === undefined
+      ? this.#all<LogRecord>(`SELECT ${LOG_COLS} FROM logs WHERE tenant = ? AND function = ? AND id > ? ORDER BY id LIMIT ?`, tenant, fn, afterId, limit)
+      : this.#all<LogRecord>(`SELECT ${LOG_COLS} FROM logs WHERE tenant = ? AND function = ? AND invocation_id = ? AND id > ? ORDER BY id LIMIT ?`, tenant, fn, opts.invocationId, afterId, limit);
+  }
+
+  async appendInvocations(batch: InvocationInput[]): Promise<void> {
+    if (batch.length === 0) return;
+    this.#write(() => {
+      for (const i of batch) {
+        // Invocation ids are unique, so a batch retried after an uncertain failure is not double counted.
+        this.#run(
+          `INSERT INTO invocations (id, tenant, function, version, ts, method, path, status, duration_ms, cpu_ms, cold_start, error)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+          i.id, i.tenant, i.function, i.version, i.ts, i.method, i.path, i.status, i.durationMs, i.cpuMs, i.coldStart ? 1 : 0, i.error,
+        );
+      }
+    });
+  }
+
+  async listInvocations(tenant: string, fn: string, page: PageOptions = {}): Promise<Page<InvocationRecord>> {
+    const limit = clampLimit(page.limit);
+    const after = decodeCursor<[number, string]>(page.cursor, ['number', 'string']);
+    const rows = after
+      ? this.#all<InvocationRow>(`SELECT ${INVOCATION_COLS} FROM invocations WHERE tenant = ? AND function = ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC LIMIT ?`, tenant, fn, after[0], after[1], limit + 1)
+      : this.#all<InvocationRow>(`SELECT ${INVOCATION_COLS} FROM invocations WHERE tenant = ? AND function = ? ORDER BY ts DESC, id DESC LIMIT ?`, tenant, fn, limit + 1);
+    return toPage(rows, limit, (r) => ({ ...r, coldStart: r.coldStart === 1 }), (r) => [r.ts, r.id]);
+  }
+
+  // ---- KV: an entry is visible while expiresAt is null or later than `now`.
+
+  async kvGet(ns: string, key: string, now: number): Promise<KvEntry | null> {
+    const row = this.#get<KvRow>('SELECT key, value, expires_at AS expiresAt, metadata FROM kv WHERE ns = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)', ns, key, now);
+    return row ? { value: bytes(row.value), expiresAt: row.expiresAt, metadata: parseMetadata(row.metadata) } : null;
+  }
+
+  async kvPut(ns: string, key: string, entry: KvEntry): Promise<void> {
+    this.#run(
+      `INSERT INTO kv (ns, key, value, expires_at, metadata) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, metadata = excluded.metadata`,
+      ns, key, toBuffer(entry.value), entry.expiresAt, stringifyMetadata(entry.metadata),
+    );
+  }
+
+  async kvDelete(ns: string, key: string): Promise<void> {
+    this.#run('DELETE FROM kv WHERE ns = ? AND key = ?', ns, key);
+  }
+
+  async kvList(ns: string, opts: { prefix?: string; cursor?: string | null; limit?: number }, now: number): Promise<KvListResult> {
+    const limit = clampLimit(opts.limit, KV_LIST_DEFAULT, KV_LIST_MAX);
+    const after = decodeCursor<[string]>(opts.cursor, ['string']);
+    const prefix = opts.prefix ?? '';
+    const upper = prefixUpperBound(prefix);
+    // Keys sort in UTF-8 byte order (SQLite's BINARY collation), as in Workers KV.
+    const conds = ['ns = ?', '(expires_at IS NULL OR expires_at > ?)', 'key >= ?'];
+    const params: unknown[] = [ns, now, prefix];
+    if (upper !== null) { conds.push('key < ?'); params.push(upper); }
+    if (after) { conds.push('key > ?'); params.push(after[0]); }
+    const rows = this.#all<Omit<KvRow, 'value'>>(
+      `SELECT key, expires_at AS expiresAt, metadata FROM kv WHERE ${conds.join(' AND ')} ORDER BY key LIMIT ?`, ...params, limit + 1);
+    const more = rows.length > limit;
+    const kept = more ? rows.slice(0, limit) : rows;
+    const last = kept[kept.length - 1];
+    return {
+      keys: kept.map((r) => ({ name: r.key, expiresAt: r.expiresAt, metadata: parseMetadata(r.metadata) })),
+      cursor: more && last ? encodeCursor([last.key]) : null,
+    };
+  }
+
+  async kvSweep(now: number): Promise<number> {
+    return this.#run('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?', now);
+  }
+
+  // ---- secrets
+
+  async putSecret(s: SecretRecord): Promise<void> {
+    this.#run(
+      `INSERT INTO secrets (tenant, name, ciphertext, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
+      s.tenant, s.name, toBuffer(s.ciphertext), s.updatedAt,
+    );
+  }
+
+  async getSecret(tenant: string, name: string): Promise<SecretRecord | null> {
+    const row = this.#get<{ tenant: string; name: string; ciphertext: Buffer; updatedAt: number }>(
+      'SELECT tenant, name, ciphertext, updated_at AS updatedAt FROM secrets WHERE tenant = ? AND name = ?', tenant, name);
+    return row ? { ...row, ciphertext: bytes(row.ciphertext) } : null;
+  }
+
+  async listSecrets(tenant: string): Promise<Array<{ name: string; updatedAt: number }>> {
+    return this.#all<{ name: string; updatedAt: number }>('SELECT name, updated_at AS updatedAt FROM secrets WHERE tenant = ? ORDER BY name', tenant);
+  }
+
+  async deleteSecret(tenant: string, name: string): Promise<boolean> {
+    return this.#run('DELETE FROM secrets WHERE tenant = ? AND name = ?', tenant, name) > 0;
+  }
+}
+
+function toVersion(r: VersionRow): VersionRecord {
+  return { ...r, config: JSON.parse(r.config) as VersionRecord['config'] };
+}
+
+/** Buffer view of caller bytes without copying (better-sqlite3 binds Buffers as BLOBs). */
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/**
+ * Plain Uint8Array of a BLOB, so results compare equal to what was stored and never expose a
+ * shared pool through `.buffer`.
+ */
+function bytes(b: Buffer): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
+    ? new Uint8Array(b.buffer, 0, b.byteLength)
+    : new Uint8Array(b);
+}
+
+/** Metadata is JSON; undefined and null are both stored as SQL NULL and read back as null. */
+function stringifyMetadata(m: unknown): string | null {
+  return m === undefined || m === null ? null : JSON.stringify(m);
+}
+
+function parseMetadata(m: string | null): unknown {
+  return m === null ? null : JSON.parse(m);
+}
