@@ -4,14 +4,14 @@ import { z } from 'zod';
 import type { LogRecord } from '../storage/types.ts';
 import { requireFunction } from './functions.ts';
 import { defineRoute, type Route } from './router.ts';
-import { functionNameParam, pageOptions, pageQuery } from './schemas.ts';
+import { functionNameParam, PAGE_LIMIT_MAX, pageOptions, pageQuery } from './schemas.ts';
 import { invocationView, logsPageView, pageOf, toInvocationView, toLogView } from './views.ts';
 
 export const MAX_WAIT_SECONDS = 30;
 
 const logsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0).describe('return logs with an id greater than this (the `last` of the previous answer)'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('at most this many logs, 1..1000'),
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(100).describe('at most this many logs, 1..200'),
   invocation: z.string().min(1).max(128).optional().describe('only the logs of this invocation id'),
   wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).default(0).describe('seconds (≤ 30) to wait for a log when none is newer than `after`'),
 });

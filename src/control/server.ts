@@ -25,6 +25,8 @@ export interface ControlHandler {
   notifyLogs(tenant: string, fn: string): void;
   /** The route table (served and documented). */
   readonly routes: readonly Route[];
+  /** How many functions have log long-polls waiting (for tests and metrics). */
+  pendingLogWaits(): number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,7 +68,8 @@ export function createControlHandler(deps: ControlDeps): ControlHandler {
     } catch (err) {
       const problem = asProblem(err);
       if (problem.status >= 500 && problem.code === 'internal') deps.logger.error({ err, requestId, method: req.method, path }, 'admin request failed');
-      if (!res.headersSent && !res.destroyed) sendProblem(res, problem);
+      const extra: Record<string, string> = problem.status === 401 ? { 'www-authenticate': 'Bearer realm="cairn"' } : {};
+      if (!res.headersSent && !res.destroyed) sendProblem(res, problem, extra);
       else res.destroy();
     } finally {
       deps.logger.debug({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10, principal: principal.actor, tenant: tenant || undefined }, 'admin request');
@@ -94,7 +97,7 @@ export function createControlHandler(deps: ControlDeps): ControlHandler {
       res.destroy();
     });
   };
-  return Object.assign(handler, { notifyLogs: (tenant: string, fn: string) => logs.notify(tenant, fn), routes });
+  return Object.assign(handler, { notifyLogs: (tenant: string, fn: string) => logs.notify(tenant, fn), routes, pendingLogWaits: () => logs.pending });
 }
 
 function parse(schema: z.ZodType, input: unknown): unknown {

@@ -23,8 +23,9 @@ export class Watchdog {
   watch(w: Watched): () => void {
     this.#watched.add(w);
     if (!this.#timer) {
+      // Not unref'd: an isolate running on its own thread does not keep Node's loop alive, and
+      // the watchdog must outlive it. It is cleared as soon as nothing is in flight.
       this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
-      this.#timer.unref();
     }
     return () => {
       this.#watched.delete(w);

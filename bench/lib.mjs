@@ -1,0 +1,427 @@
+// Shared helpers for `npm run bench`: child processes that are always cleaned up, free ports,
+// autocannon runs with CPU accounting, Cairn nodes (start, deploy, invoke), RSS of process trees.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const WORKERD = join(ROOT, 'node_modules', '.bin', 'workerd');
+export const HELLO_TEXT = 'Hello from Cairn!';
+export const HELLO_MODULE = `export default {\n  async fetch(request) {\n    return new Response(${JSON.stringify(HELLO_TEXT)});\n  },\n};\n`;
+
+// ---------------------------------------------------------------------------------------------
+// Children and temp dirs: every one is registered here and removed on exit, error or signal.
+
+const children = new Set();
+const tempDirs = new Set();
+
+export function tempDir(prefix = 'cairn-bench-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export function removeTempDir(dir) {
+  tempDirs.delete(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Spawns a child in its own process group (so that its own children — Cairn's sandbox processes —
+ * can be signalled with it). Returns { child, stdoutLines(), stderrTail(), exited }.
+ */
+export function startChild(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...opts });
+  children.add(child);
+  let stderr = '';
+  let stdout = '';
+  const lineWaiters = [];
+  let buf = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    stdout = (stdout + d).slice(-20_000);
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      for (const w of [...lineWaiters]) w(line);
+    }
+  });
+  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-20_000); });
+  const exited = new Promise((res) => child.once('exit', (code, signal) => { children.delete(child); res({ code, signal }); }));
+  return {
+    child,
+    pid: child.pid,
+    exited,
+    stderr: () => stderr,
+    stdout: () => stdout,
+    /** Resolves with the first stdout line for which `pick(line)` returns a value. */
+    waitForLine(pick, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${cmd} to be ready\nstderr: ${stderr.slice(-2000)}\nstdout: ${stdout.slice(-2000)}`)), timeoutMs);
+        const onLine = (line) => {
+          let v;
+          try { v = pick(line); } catch { v = undefined; }
+          if (v !== undefined) done(null, v);
+        };
+        const onExit = ({ code, signal }) => done(new Error(`${cmd} ${args.join(' ')} exited (${signal ?? code}) before it was ready\nstderr: ${stderr.slice(-3000)}\nstdout: ${stdout.slice(-2000)}`));
+        let finished = false;
+        function done(err, v) {
+          if (finished) return;
+          finished = true;
+          clearTimeout(timer);
+          const k = lineWaiters.indexOf(onLine);
+          if (k >= 0) lineWaiters.splice(k, 1);
+          if (err) reject(err); else resolve(v);
+        }
+        lineWaiters.push(onLine);
+        exited.then(onExit);
+      });
+    },
+  };
+}
+
+/** SIGTERM the child's process group, SIGKILL it after `graceMs`. */
+export async function stopChild(h, graceMs = 3000) {
+  if (!h || h.child.exitCode !== null || h.child.signalCode !== null) { await h?.exited; return; }
+  const kill = (sig) => { try { process.kill(-h.pid, sig); } catch { try { h.child.kill(sig); } catch { /* gone */ } } };
+  kill('SIGTERM');
+  const t = setTimeout(() => kill('SIGKILL'), graceMs);
+  await h.exited;
+  clearTimeout(t);
+  // The group may still hold grandchildren (sandbox processes) if the parent did not stop them.
+  try { process.kill(-h.pid, 'SIGKILL'); } catch { /* group is empty */ }
+}
+
+export function cleanupSync() {
+  for (const c of children) {
+    try { process.kill(-c.pid, 'SIGKILL'); } catch { try { c.kill('SIGKILL'); } catch { /* gone */ } }
+  }
+  children.clear();
+  for (const d of tempDirs) { try { rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ } }
+  tempDirs.clear();
+}
+
+process.on('exit', cleanupSync);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => { cleanupSync(); process.exit(130); });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers 2xx (or `accept(body)`), returns ms elapsed since `t0`. */
+export async function waitForHttp(url, { t0 = performance.now(), timeoutMs = 20_000, accept = () => true, intervalMs = 0 } = {}) {
+  let lastErr = null;
+  let tries = 0;
+  for (;;) {
+    tries++;
+    try {
+      const r = await fetch(url);
+      const body = await r.text();
+      if (r.ok && accept(body)) return { ms: performance.now() - t0, tries, body };
+      lastErr = new Error(`HTTP ${r.status}: ${body.slice(0, 300)}`);
+    } catch (e) {
+      lastErr = e;
+    }
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${url} did not answer within ${timeoutMs} ms: ${lastErr?.message}`);
+    if (intervalMs) await sleep(intervalMs);
+    else await new Promise((r) => setImmediate(r));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU time of process trees (for "where the time goes").
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+export function childPids(pid) {
+  const out = [];
+  let tasks = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const t of tasks) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
+      if (s) out.push(...s.split(/\s+/).map(Number));
+    } catch { /* task ended */ }
+  }
+  return out;
+}
+
+/** pid and all its descendants. */
+export function treePids(pid) {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...childPids(all[i]));
+  return all;
+}
+
+/** utime+stime (ms) of one process, or 0 if it is gone. */
+export function cpuMsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+export function treeCpuMs(pid) {
+  return treePids(pid).reduce((s, p) => s + cpuMsOf(p), 0);
+}
+
+/** VmRSS in KiB of one process. */
+export function rssKbOf(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function treeRss(pid) {
+  const pids = treePids(pid);
+  const per = pids.map((p) => ({ pid: p, kb: rssKbOf(p) }));
+  return { kb: per.reduce((s, x) => s + x.kb, 0), processes: per };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generation.
+
+/**
+ * One autocannon measurement: `warmupS` seconds discarded, then `durationS` seconds measured.
+ * `serverPid` (optional): CPU used by that process tree during the measurement is reported.
+ */
+export async function loadTest(url, { connections = 64, durationS = 10, warmupS = 2, serverPid = null } = {}) {
+  if (warmupS > 0) await runAutocannon({ url, connections, duration: warmupS });
+  const cpu0 = process.cpuUsage();
+  const srv0 = serverPid ? treeCpuMs(serverPid) : 0;
+  const t0 = performance.now();
+  const r = await runAutocannon({ url, connections, duration: durationS });
+  const wallMs = performance.now() - t0;
+  const cpu1 = process.cpuUsage(cpu0);
+  const srvMs = serverPid ? treeCpuMs(serverPid) - srv0 : null;
+  const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
+  return {
+    reqPerSec: r.requests.total / (wallMs / 1000),
+    reqPerSecAvg: r.requests.average,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    meanLatency: r.latency.average,
+    total: r.requests.total,
+    ok2xx: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes,
+    wallMs,
+    // CPU cores used on average during the measurement (2 = both cores of this machine).
+    loadGenCores: (cpu1.user + cpu1.system) / 1000 / wallMs,
+    serverCores: srvMs === null ? null : srvMs / wallMs,
+  };
+}
+
+function runAutocannon(opts) {
+  return new Promise((resolve, reject) => {
+    const inst = autocannon({ ...opts, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(res)));
+    // autocannon's own progress output is off unless track() is called.
+    void inst;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cairn nodes.
+
+export function cairnBuild() {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d) => { err += d; });
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node scripts/build.mjs failed (${code}): ${err.slice(-2000)}`))));
+  });
+}
+
+/** Starts `cairn serve` on free ports in a fresh data dir; resolves once it printed its ready line. */
+export async function startCairn({ sandboxes = null, logLevel = 'warn', timeoutMs = 30_000 } = {}) {
+  const dataDir = tempDir('cairn-bench-node-');
+  const args = ['bin/cairn.js', 'serve', '--port', '0', '--admin-port', '0', '--data-dir', dataDir, '--log-level', logLevel];
+  if (sandboxes !== null) args.push('--sandboxes', String(sandboxes));
+  const t0 = performance.now();
+  const h = startChild(process.execPath, args);
+  const ready = await h.waitForLine((line) => {
+    const j = JSON.parse(line);
+    return j && j.event === 'ready' ? j : undefined;
+  }, timeoutMs);
+  const startMs = performance.now() - t0;
+  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+  return {
+    handle: h,
+    pid: h.pid,
+    dataUrl: ready.dataUrl.replace(/\/$/, ''),
+    adminUrl: ready.adminUrl.replace(/\/$/, ''),
+    token,
+    dataDir,
+    startMs,
+    async stop() {
+      await stopChild(h);
+      removeTempDir(dataDir);
+    },
+  };
+}
+
+export async function deploy(node, name, code, config) {
+  const body = config === undefined ? { code } : { code, config };
+  const r = await fetch(`${node.adminUrl}/api/v1/functions/${encodeURIComponent(name)}/versions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${node.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (r.status !== 200 && r.status !== 201) throw new Error(`deploy ${name}: HTTP ${r.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+/** GET a function on the data plane; throws unless it answers 200 with `expect` (if given). */
+export async function hit(url, expect) {
+  const r = await fetch(url);
+  const body = await r.text();
+  if (r.status !== 200 || (expect !== undefined && body !== expect)) throw new Error(`GET ${url}: HTTP ${r.status}: ${body.slice(0, 300)}`);
+  return body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw node:http and workerd baselines.
+
+export async function startNodeHttp() {
+  const port = await freePort();
+  const h = startChild(process.execPath, [join(ROOT, 'bench', 'servers', 'node-http.mjs'), String(port)]);
+  await h.waitForLine((l) => (l.startsWith('listening') ? true : undefined), 10_000);
+  return { handle: h, pid: h.pid, url: `http://127.0.0.1:${port}/`, stop: () => stopChild(h) };
+}
+
+/** Writes a workerd config for `workers` ({name, code}) and serves it; `router` puts all behind one socket. */
+export function workerdConfig({ port, workers }) {
+  if (workers.length === 1) {
+    return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .hello) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+
+const hello :Workerd.Worker = (
+  modules = [ (name = "worker.js", esModule = embed "${workers[0].file}") ],
+  compatibilityDate = "2025-09-01",
+);
+`;
+  }
+  // Many workers: a router worker dispatches /<name>/ to the service binding of that name.
+  const services = workers.map((w) => `    (name = "${w.name}", worker = (modules = [ (name = "worker.js", esModule = embed "${w.file}") ], compatibilityDate = "2025-09-01")),`).join('\n');
+  const bindings = workers.map((w) => `(name = "${w.name}", service = "${w.name}")`).join(', ');
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "router", worker = (modules = [ (name = "router.js", esModule = embed "router.js") ], compatibilityDate = "2025-09-01", bindings = [ ${bindings} ])),
+${services}
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "router") ],
+);
+`;
+}
+
+export const WORKERD_ROUTER = `export default {
+  fetch(request, env) {
+    const name = new URL(request.url).pathname.split('/')[1];
+    const svc = env[name];
+    return svc ? svc.fetch(request) : new Response('no such worker', { status: 404 });
+  },
+};
+`;
+
+export async function startWorkerd({ workers = [{ name: 'hello', code: HELLO_MODULE }], readyPath = null, timeoutMs = 30_000 } = {}) {
+  const dir = tempDir('cairn-bench-workerd-');
+  const port = await freePort();
+  const ws = workers.map((w, i) => {
+    const file = `w${i}.js`;
+    writeFileSync(join(dir, file), w.code);
+    return { ...w, file };
+  });
+  if (ws.length > 1) writeFileSync(join(dir, 'router.js'), WORKERD_ROUTER);
+  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, workers: ws }));
+  if (!existsSync(WORKERD)) throw new Error(`${WORKERD} is missing (workerd is a devDependency)`);
+  const t0 = performance.now();
+  const h = startChild(WORKERD, ['serve', join(dir, 'config.capnp')], { cwd: dir });
+  const url = `http://127.0.0.1:${port}/`;
+  const first = await Promise.race([
+    waitForHttp(url + (readyPath ?? ''), { t0, timeoutMs, intervalMs: 5 }),
+    h.exited.then(({ code, signal }) => { throw new Error(`workerd exited (${signal ?? code}): ${h.stderr().slice(-3000)}`); }),
+  ]);
+  return {
+    handle: h,
+    pid: h.pid,
+    url,
+    firstResponseMs: first.ms,
+    async stop() {
+      await stopChild(h);
+      removeTempDir(dir);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and tables.
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function summarize(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), min: s[0], max: s[s.length - 1], mean };
+}
+
+export function fmt(n, digits = 2) {
+  if (n === null || n === undefined || Number.isNaN(n)) return '—';
+  if (typeof n === 'string') return n;
+  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
+  return n.toFixed(digits);
+}
+
+export function table(headers, rows) {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '—' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const sep = '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|';
+  return [line(cells[0]), sep, ...cells.slice(1).map(line)].join('\n');
+}
+
+export function log(...a) {
+  process.stderr.write(a.join(' ') + '\n');
+}
+
+export { sleep };

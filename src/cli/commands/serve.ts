@@ -1,0 +1,114 @@
+// `cairn serve`: one platform node in this process. Human lines go to stderr; stdout carries the
+// node's JSON log and one machine-readable line, {"event":"ready","dataUrl":...,"adminUrl":...}.
+import { relative } from 'node:path';
+import { startNode, type NodeOptions, type RunningNode } from '../../node/index.ts';
+import { CliError } from '../errors.ts';
+import type { Context } from '../context.ts';
+
+export interface NodeFlags {
+  port?: string;
+  adminPort?: string;
+  host?: string;
+  adminHost?: string;
+  sandboxes?: string;
+  logFormat?: string;
+  logLevel?: string;
+}
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_ADMIN_PORT = 8788;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function port(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new CliError(`${flag} "${value}": expected a port number from 0 to 65535 (0 picks a free port)`, { hint: `e.g. ${flag} ${fallback}` });
+  return Number(value);
+}
+
+export function nodeOptions(flags: NodeFlags, dataDir: string, defaults: { logFormat?: 'json' | 'pretty' } = {}): NodeOptions {
+  const opts: NodeOptions = {
+    dataDir,
+    port: port('--port', flags.port, DEFAULT_PORT),
+    adminPort: port('--admin-port', flags.adminPort, DEFAULT_ADMIN_PORT),
+  };
+  if (flags.host) opts.host = flags.host;
+  if (flags.adminHost) opts.adminHost = flags.adminHost;
+  if (flags.sandboxes !== undefined) {
+    if (!/^\d+$/.test(flags.sandboxes) || Number(flags.sandboxes) > 256) throw new CliError(`--sandboxes "${flags.sandboxes}": expected a whole number from 0 to 256`, { hint: 'sandbox processes per tenant; 0 runs isolates inside the node process' });
+    opts.sandboxes = Number(flags.sandboxes);
+  }
+  const logFormat = flags.logFormat ?? defaults.logFormat;
+  if (logFormat !== undefined) {
+    if (logFormat !== 'json' && logFormat !== 'pretty') throw new CliError(`--log-format "${logFormat}": expected pretty or json`, { hint: '--log-format pretty for people, json (the default) for log collectors' });
+    opts.logFormat = logFormat;
+  }
+  if (flags.logLevel !== undefined) {
+    if (!LOG_LEVELS.includes(flags.logLevel)) throw new CliError(`--log-level "${flags.logLevel}": expected one of ${LOG_LEVELS.join(', ')}`, { hint: 'e.g. --log-level debug' });
+    opts.logLevel = flags.logLevel;
+  }
+  return opts;
+}
+
+/** Starts a node, turning the usual start failures into clear errors. */
+export async function startNodeOrExplain(opts: NodeOptions): Promise<RunningNode> {
+  try {
+    return await startNode(opts);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+    if (e.code === 'EADDRINUSE') {
+      const which = e.port === opts.adminPort ? '--admin-port' : '--port';
+      throw new CliError(`cannot listen on ${e.address ?? ''}:${e.port ?? ''}: the port is in use`, { hint: `stop whatever uses it (another \`cairn serve\`?), or pass ${which} <other port> (0 picks a free one)` });
+    }
+    if (e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+      throw new CliError(`cannot listen on ${e.address ?? ''}:${e.port ?? ''}: ${e.code === 'EACCES' ? 'permission denied' : 'no such address on this machine'}`, { hint: 'pick another --host/--port (ports below 1024 need privileges)' });
+    }
+    throw err;
+  }
+}
+
+export function describeToken(node: RunningNode, dataDir: string): string[] {
+  if (!node.tokenGenerated) return [];
+  const where = node.tokenPath ? relative(process.cwd(), node.tokenPath) || node.tokenPath : `${dataDir}/admin-token`;
+  return [
+    `  admin token:   ${node.adminToken}`,
+    `                 (generated on first start and stored in ${where}; the CLI reads it from there, or set CAIRN_TOKEN)`,
+  ];
+}
+
+/** Resolves once SIGINT or SIGTERM has arrived and `stop` has finished; a second signal exits at once. */
+export function untilSignal(ctx: Context, stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolveDone, reject) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) {
+        ctx.info(`${sig} again: exiting now`);
+        process.exit(130);
+      }
+      stopping = true;
+      ctx.info(`${sig}: shutting down...`);
+      stop().then(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        resolveDone();
+      }, reject);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export async function serveCommand(ctx: Context, flags: NodeFlags): Promise<void> {
+  const opts = nodeOptions(flags, ctx.dataDir);
+  const node = await startNodeOrExplain(opts);
+  ctx.info([
+    'cairn node ready',
+    `  data plane:    ${node.dataUrl}   (functions: ${node.dataUrl}/<name>/)`,
+    `  control plane: ${node.adminUrl}   (admin API ${node.adminUrl}/api/v1)`,
+    `  data dir:      ${relative(process.cwd(), ctx.dataDir) || '.'}`,
+    ...describeToken(node, ctx.dataDir),
+    'stop with Ctrl-C',
+  ].join('\n'));
+  process.stdout.write(`${JSON.stringify({ event: 'ready', dataUrl: node.dataUrl, adminUrl: node.adminUrl })}\n`);
+  await untilSignal(ctx, () => node.close());
+  ctx.info('stopped');
+}

@@ -1,0 +1,4 @@
+import { IsolatedVmEngine } from '../../../src/runtime/engines/isolated-vm/engine.ts';
+import { runEngineSuite } from './engine-suite.ts';
+
+runEngineSuite('isolated-vm (in process)', () => new IsolatedVmEngine());
