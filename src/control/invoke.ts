@@ -15,7 +15,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const invokeBody = z.object({
   method: z.string().regex(TOKEN, 'expected an HTTP method such as GET or POST').max(32).default('GET'),
   path: z.string().startsWith('/', 'a path starts with "/"').max(8192).regex(/^[^\s#]*$/, 'a path has no spaces or "#"').default('/'),
-  headers: z.record(z.string().regex(TOKEN, 'expected an HTTP header name'), z.string().regex(/^[^\r\n\0]*$/, 'a header value has no CR, LF or NUL')).default({}),
+  headers: z.record(z.string().regex(TOKEN), z.string().regex(/^[^\r\n\0]*$/, 'a header value has no CR, LF or NUL'), {
+    error: (iss) => (iss.code === 'invalid_key' ? 'not an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~)' : undefined),
+  }).default({}),
   body: z.string().optional(),
   bodyBase64: z.string().regex(BASE64, 'expected standard base64 (A-Z a-z 0-9 + /, padded with =)').optional(),
 }).strict().superRefine((b, ctx) => {

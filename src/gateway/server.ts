@@ -88,6 +88,7 @@ export function createGatewayHandler(deps: GatewayDeps) {
             out[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
           }
           out['x-cairn-invocation-id'] = invocationId;
+          if (h.length !== undefined && out['content-length'] === undefined && out['transfer-encoding'] === undefined) out['content-length'] = String(h.length);
           res.writeHead(h.status, h.statusText || undefined, out);
         },
         chunk(bytes) {

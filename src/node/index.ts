@@ -108,12 +108,18 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   });
 
   const router = new Router();
+  const tenantsWithFunctions = new Set<string>(['default']);
   for (let cursor: string | null = null; ;) {
     const page = await storage.listFunctions(null, { cursor, limit: 200 });
-    for (const f of page.items) await loadRoutes(storage, router, f.tenant, f.name);
+    for (const f of page.items) {
+      await loadRoutes(storage, router, f.tenant, f.name);
+      tenantsWithFunctions.add(f.tenant);
+    }
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
   }
+
+  if (engine instanceof SandboxedEngine) for (const t of tenantsWithFunctions) engine.prewarm(t);
 
   let ready = false;
   const host = opts.host ?? '0.0.0.0';
@@ -149,7 +155,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         ready = false;
         dataServer.closeIdleConnections();
         adminServer.closeIdleConnections();
+        // In-flight requests get a grace period, then their connections are cut.
+        const grace = setTimeout(() => { dataServer.closeAllConnections(); adminServer.closeAllConnections(); }, 5000);
         await Promise.all([new Promise((r) => dataServer.close(r)), new Promise((r) => adminServer.close(r))]);
+        clearTimeout(grace);
         await scheduler.close();
         await engine.close();
         await recorder.flush();

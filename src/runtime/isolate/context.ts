@@ -125,7 +125,7 @@ export class FunctionContext {
         waitCount = r[1] as number;
       } else {
         const [status, statusText, headers, bytes, n] = r as [number, string, string[], Uint8Array | null, number];
-        sink.head({ status, statusText, headers: pairs(headers) });
+        sink.head({ status, statusText, headers: pairs(headers), length: bytes ? bytes.byteLength : 0 });
         if (bytes && bytes.byteLength > 0) await sink.chunk(bytes);
         waitCount = n;
       }

@@ -38,6 +38,8 @@ export interface ResponseHead {
   status: number;
   statusText: string;
   headers: Array<[string, string]>;
+  /** Body length when it is known in full as the head is sent (lets the gateway send content-length). */
+  length?: number;
 }
 
 /**
