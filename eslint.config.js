@@ -1,6 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Node's globals for plain JS files (scripts, bench, adapters); TypeScript files get them from @types/node.
+const NODE_GLOBALS = ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval',
+  'setImmediate', 'clearImmediate', 'queueMicrotask', 'globalThis', 'fetch', 'performance', 'AbortController', 'AbortSignal',
+  'TextEncoder', 'TextDecoder', 'structuredClone', 'Response', 'Request', 'Headers', 'crypto'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cairn/**', 'results/**', '.tmp/**'] },
   js.configs.recommended,
@@ -14,6 +19,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', globalThis: 'readonly' } },
+    languageOptions: { globals: Object.fromEntries(NODE_GLOBALS.map((g) => [g, 'readonly'])) },
   },
 );

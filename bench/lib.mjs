@@ -41,6 +41,8 @@ export function startChild(cmd, args, opts = {}) {
   let stderr = '';
   let stdout = '';
   const lineWaiters = [];
+  const problems = []; // pino lines at warn level or above (Cairn logs JSON on stdout)
+  let problemCount = 0;
   let buf = '';
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
@@ -51,6 +53,7 @@ export function startChild(cmd, args, opts = {}) {
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
+      if (/"level":\s*(4|5|6)0\b/.test(line)) { problemCount++; if (problems.length < 50) problems.push(line.slice(0, 2000)); }
       for (const w of [...lineWaiters]) w(line);
     }
   });
@@ -62,6 +65,8 @@ export function startChild(cmd, args, opts = {}) {
     exited,
     stderr: () => stderr,
     stdout: () => stdout,
+    /** Warn/error/fatal log lines seen so far: { count, first: [up to 50 lines] }. */
+    problems: () => ({ count: problemCount, first: [...problems] }),
     /** Resolves with the first stdout line for which `pick(line)` returns a value. */
     waitForLine(pick, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
@@ -328,11 +333,28 @@ export async function deploy(node, name, code, config) {
   return JSON.parse(text);
 }
 
-/** GET a function on the data plane; throws unless it answers 200 with `expect` (if given). */
-export async function hit(url, expect) {
+/**
+ * GET a function on the data plane; throws unless it answers 200 with `expect` (if given). With
+ * `node`, a problem answer is explained with the invocation's log lines (the function's stack).
+ */
+export async function hit(url, expect, node = null) {
   const r = await fetch(url);
   const body = await r.text();
-  if (r.status !== 200 || (expect !== undefined && body !== expect)) throw new Error(`GET ${url}: HTTP ${r.status}: ${body.slice(0, 300)}`);
+  if (r.status !== 200 || (expect !== undefined && body !== expect)) {
+    let detail = '';
+    if (node) {
+      try {
+        const p = JSON.parse(body);
+        const fn = new URL(url).pathname.split('/')[1];
+        if (p.invocationId) {
+          const lr = await fetch(`${node.adminUrl}/api/v1/functions/${fn}/logs?invocation=${p.invocationId}`, { headers: { authorization: `Bearer ${node.token}` } });
+          const logs = await lr.json();
+          detail = `\n  invocation logs: ${JSON.stringify(logs.items?.map((x) => x.message) ?? logs).slice(0, 1500)}`;
+        }
+      } catch { /* not a problem document */ }
+    }
+    throw new Error(`GET ${url}: HTTP ${r.status}: ${body.slice(0, 400)}${detail}`);
+  }
   return body;
 }
 
@@ -451,3 +473,23 @@ export function log(...a) {
 }
 
 export { sleep };
+
+/** The node's Prometheus lines whose metric name starts with one of `prefixes` (null if /metrics fails). */
+export async function cairnMetrics(node, prefixes = ['cairn_cold_starts_total', 'cairn_instances', 'cairn_invocations_total']) {
+  try {
+    const r = await fetch(`${node.adminUrl}/metrics`, { headers: { authorization: `Bearer ${node.token}` } });
+    if (!r.ok) return null;
+    const text = await r.text();
+    return text.split('\n').filter((l) => prefixes.some((p) => l.startsWith(p)));
+  } catch {
+    return null;
+  }
+}
+
+/** Sum of the values of metric lines matching `re`. */
+export function sumMetric(lines, re) {
+  if (!lines) return null;
+  let s = 0;
+  for (const l of lines) if (re.test(l)) s += Number(l.slice(l.lastIndexOf(' ') + 1)) || 0;
+  return s;
+}

@@ -61,18 +61,20 @@ export function describeIssues(error: z.ZodError, root = ''): string[] {
 }
 
 /**
- * The cairn.json that applies to files in `fromDir`: in that folder or, inside a project (a folder
- * with package.json or .git above it), in a folder between it and the project root.
+ * The cairn.json that applies to files in `fromDir`: in that folder or a folder above it, up to the
+ * project root (the nearest folder with package.json or .git) or else up to the working directory
+ * when `fromDir` is inside it. Nothing above those is looked at.
  */
-export function findProjectFile(fromDir: string): string | null {
+export function findProjectFile(fromDir: string, cwd = process.cwd()): string | null {
   const dirs: string[] = [];
   for (let d = resolve(fromDir); ; d = dirname(d)) {
     dirs.push(d);
     if (dirname(d) === d) break;
   }
   const boundary = dirs.findIndex((d) => existsSync(join(d, 'package.json')) || existsSync(join(d, '.git')));
-  const candidates = boundary < 0 ? dirs.slice(0, 1) : dirs.slice(0, boundary + 1);
-  for (const d of candidates) {
+  const atCwd = dirs.indexOf(resolve(cwd));
+  const stop = boundary >= 0 ? boundary : atCwd >= 0 ? atCwd : 0;
+  for (const d of dirs.slice(0, stop + 1)) {
     const f = join(d, PROJECT_FILE);
     if (existsSync(f)) return f;
   }
@@ -228,7 +230,7 @@ export function planDeploy(entry: string, opts: { name?: string; config?: string
   if (!existsSync(entryPath)) throw new CliError(`${entry} does not exist`, { hint: 'pass the path of the function\'s .ts or .js file' });
   if (statSync(entryPath).isDirectory()) throw new CliError(`${entry} is a folder`, { hint: 'pass the function\'s .ts or .js file (to deploy every function of a folder, use `cairn dev <dir>`)' });
 
-  const projectFile = opts.config !== undefined ? resolve(cwd, opts.config) : findProjectFile(dirname(entryPath));
+  const projectFile = opts.config !== undefined ? resolve(cwd, opts.config) : findProjectFile(dirname(entryPath), cwd);
   const project = projectFile ? loadProject(projectFile, cwd) : null;
   const notes: string[] = [];
 

@@ -61,7 +61,7 @@ function operation(route: Route): Json {
   if (body || route.query || route.params || route.scope === 'tenant') add(422, 'The request does not match the contract; `errors` lists "path: message" lines');
   responses.default = problemResponse('Any other error (RFC 9457 problem details with a stable `code`)');
   const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], parameters: parameters(route), responses };
-  if (body) op.requestBody = { required: route.method === 'POST' && !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body, 'input') } } };
+  if (body) op.requestBody = { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body, 'input') } } };
   if (route.access === 'public') op.security = [];
   if (route.access === 'admin') op.description = 'Platform admins only.';
   return op;

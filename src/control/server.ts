@@ -62,7 +62,7 @@ export function createControlHandler(deps: ControlDeps): ControlHandler {
       if (route.route.scope === 'tenant') ({ tenant, all: allTenants } = await resolveTenant(principal, requested, route.route.allowAllTenants === true, deps));
       const params = validateParams(route.route, route.params);
       const query = route.route.query ? parse(route.route.query, Object.fromEntries(url.searchParams)) : {};
-      const body = route.route.body ? parse(route.route.body, await readJsonBody(req)) : undefined;
+      const body = route.route.body ? parse(route.route.body, (await readJsonBody(req)) ?? {}) : undefined;
       const reply = await route.route.handle({ deps, req, requestId, principal, tenant, allTenants, params, query, body, signal: aborter.signal, now, logs });
       send(res, reply);
     } catch (err) {

@@ -84,10 +84,12 @@ describe('findProjectFile', () => {
     assert.equal(findProjectFile(join(dir, 'proj')), f);
   });
 
-  it('looks only in the folder itself outside a project', () => {
-    write('loose/cairn.json', '{}');
+  it('outside a project, looks up to the working directory, else only in the folder itself', () => {
+    const f = write('loose/cairn.json', '{}');
     mkdirSync(join(dir, 'loose/sub'), { recursive: true });
-    assert.equal(findProjectFile(join(dir, 'loose/sub')), null);
+    assert.equal(findProjectFile(join(dir, 'loose/sub'), join(dir, 'loose')), f);
+    assert.equal(findProjectFile(join(dir, 'loose/sub'), join(dir, 'loose/sub')), null);
+    assert.equal(findProjectFile(join(dir, 'loose/sub'), '/nowhere'), null);
   });
 });
 

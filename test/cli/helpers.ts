@@ -1,7 +1,7 @@
 // Test helpers for the CLI: run `node bin/cairn.js` as a child process (after `node scripts/build.mjs`),
 // and a small in-memory admin API on a real node:http server that answers like a Cairn node
 // (JSON, problem+json, pagination, long-polled logs).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,7 @@ export function assertBuilt(): void {
   if (!existsSync(join(PACKAGE_ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `node scripts/build.mjs` (npm test does) before these tests');
 }
 
-export interface CliRun { code: number | null; stdout: string; stderr: string }
+export interface CliRun { code: number | null; stdout: string; stderr: string; stdoutBytes: Buffer }
 
 /** Runs `node bin/cairn.js ...args` without blocking this process (a server in it may have to answer). */
 export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
@@ -23,13 +23,13 @@ export function runCli(args: string[], opts: { env?: Record<string, string | und
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CAIRN_BIN, ...args], { cwd: opts.cwd ?? PACKAGE_ROOT, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
+    const out: Buffer[] = [];
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stdout.on('data', (d: Buffer) => { out.push(d); });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`cairn ${args.join(' ')} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`)); }, opts.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`cairn ${args.join(' ')} did not finish in time\nstdout: ${Buffer.concat(out).toString()}\nstderr: ${stderr}`)); }, opts.timeoutMs ?? 30_000);
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.on('close', (code) => { clearTimeout(timer); const bytes = Buffer.concat(out); resolve({ code, stdout: bytes.toString('utf8'), stderr, stdoutBytes: bytes }); });
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -147,5 +147,68 @@ export class FakeNode {
       return this.json(res, 200, { invocationId: 'inv7', version: fn.currentVersion, status: 201, headers: { 'content-type': 'application/json', 'x-fake': 'yes' }, body: echo, durationMs: 12.34, cpuMs: 3.21, coldStart: true, error: null });
     }
     return this.problem(res, 405, 'method-not-allowed', 'Method not allowed.');
+  }
+}
+
+/** A long-running `cairn` process (serve, dev, logs --follow) whose output lines can be awaited. */
+export class CliProcess {
+  readonly child: ChildProcess;
+  readonly stdoutLines: string[] = [];
+  stderr = '';
+  private waiters: Array<{ test: (line: string) => boolean; resolve: (line: string) => void; from: number }> = [];
+  private partial = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
+    const env: Record<string, string | undefined> = { ...process.env, CAIRN_URL: undefined, CAIRN_TOKEN: undefined, CAIRN_DATA_DIR: undefined, CAIRN_PORT: undefined, CAIRN_ADMIN_PORT: undefined, CAIRN_ADMIN_TOKEN: undefined, NO_COLOR: '1', ...opts.env };
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    this.child = spawn(process.execPath, [CAIRN_BIN, ...args], { cwd: opts.cwd ?? PACKAGE_ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      const parts = (this.partial + d).split('\n');
+      this.partial = parts.pop() ?? '';
+      for (const line of parts) {
+        this.stdoutLines.push(line);
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.test(line)) return true;
+          w.resolve(line);
+          return false;
+        });
+      }
+    });
+    this.child.stderr?.setEncoding('utf8').on('data', (d: string) => { this.stderr += d; });
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
+  }
+
+  /** The first stdout line (from line index `from` on) that passes `test`; fails if the process exits or the time is up. */
+  waitForLine(test: (line: string) => boolean, opts: { from?: number; timeoutMs?: number } = {}): Promise<string> {
+    const from = opts.from ?? 0;
+    const seen = this.stdoutLines.slice(from).find(test);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching line in time\nstdout:\n${this.stdoutLines.join('\n')}\nstderr:\n${this.stderr}`)), opts.timeoutMs ?? 30_000);
+      const waiter = { test, from, resolve: (l: string) => { clearTimeout(timer); resolve(l); } };
+      this.waiters.push(waiter);
+      void this.exited.then((code) => {
+        if (!this.waiters.includes(waiter)) return;
+        clearTimeout(timer);
+        reject(new Error(`cairn exited (${code}) before the line came\nstdout:\n${this.stdoutLines.join('\n')}\nstderr:\n${this.stderr}`));
+      });
+    });
+  }
+
+  /** The next JSON event line with this `event` (after line index `from`). */
+  async waitForEvent<T = Record<string, unknown>>(event: string, opts: { from?: number; timeoutMs?: number; match?: (e: Record<string, unknown>) => boolean } = {}): Promise<T> {
+    const parse = (l: string): Record<string, unknown> | null => {
+      if (!l.startsWith('{')) return null;
+      try { return JSON.parse(l) as Record<string, unknown>; } catch { return null; }
+    };
+    const line = await this.waitForLine((l) => { const e = parse(l); return e !== null && e.event === event && (!opts.match || opts.match(e)); }, opts);
+    return parse(line) as T;
+  }
+
+  /** Sends a signal and waits for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
   }
 }

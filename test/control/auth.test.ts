@@ -96,3 +96,15 @@ test('the admin naming an unknown, malformed or ambiguous tenant is rejected', a
   // "*" is only for listing functions.
   await assertRejected(h, 422, 'invalid-request', () => h.api('/api/v1/secrets?tenant=*'));
 });
+
+test('the admin deploys into a named tenant; deployments record who acted', async () => {
+  const d = await h.deploy('admin-made', { tenant: 'acme' });
+  assert.equal((await h.storage.getFunction('acme', 'admin-made'))?.currentVersion, d.version.id);
+  assert.equal(await h.storage.getFunction('default', 'admin-made'), null);
+  const byAdmin = await h.api('/api/v1/functions/admin-made/deployments', { token: acme });
+  assert.equal(byAdmin.body.items[0].actor, 'admin');
+  await h.deploy('admin-made', { token: acme, code: 'export default {};' });
+  const record = await h.storage.findTokenByHash(sha256Hex(acme));
+  const byTenant = await h.api('/api/v1/functions/admin-made/deployments?tenant=acme');
+  assert.equal(byTenant.body.items[0].actor, `token:${record!.id}`);
+});

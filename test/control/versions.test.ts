@@ -204,3 +204,8 @@ test('versions, a version and deployments of unknown things are 404 with the rig
   await assertRejected(h, 422, 'invalid-request', () => h.api('/api/v1/functions/known/deployments?limit=many'));
   await assertRejected(h, 422, 'invalid-request', () => h.api('/api/v1/functions/known/deployments?cursor=not-a-cursor'));
 });
+
+test('a deploy without a body names the missing field', async () => {
+  const r = await assertRejected(h, 422, 'invalid-request', () => h.api('/api/v1/functions/nobody/versions', { method: 'POST' }));
+  assert.match(r.body.errors[0], /^code: expected a string/);
+});

@@ -35,7 +35,8 @@ export async function deployCommand(ctx: Context, entry: string, opts: DeployCom
   const plan = planDeploy(entry, { name: opts.name, config: opts.config, flags: opts, env: ctx.env });
   const client = ctx.client();
   for (const n of plan.notes) ctx.warn(n);
-  const shown = relative(process.cwd(), plan.entryPath) || plan.entryPath;
+  const rel = relative(process.cwd(), plan.entryPath);
+  const shown = rel && !rel.startsWith('..') ? rel : plan.entryPath;
   if (!ctx.json) ctx.info(`bundling ${shown}${plan.project ? ` (settings from ${plan.project.label})` : ''}...`);
   const built = await buildFunction(plan.entryPath, plan.root);
   for (const w of built.warnings) ctx.warn(w);

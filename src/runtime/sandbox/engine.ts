@@ -87,6 +87,15 @@ class SandboxProcess {
         else ack();
         break;
       }
+      case 'result': {
+        const p = this.pending.get(msg.rid);
+        if (!p) break;
+        p.sink?.head(msg.head);
+        const r = msg.bytes && msg.bytes.byteLength ? p.sink?.chunk(msg.bytes) : undefined;
+        if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(() => p.resolve(msg.cpuMs), (e: Error) => p.reject(e));
+        else p.resolve(msg.cpuMs);
+        break;
+      }
       case 'done': {
         const p = this.pending.get(msg.rid);
         if (!p) break;

@@ -7,7 +7,7 @@ import { Channel } from './channel.ts';
 import type { FromSandbox, ToSandbox, WireError } from './protocol.ts';
 import { IsolatedVmEngine } from '../engines/isolated-vm/engine.ts';
 import { InvocationError, type Instance } from '../engines/types.ts';
-import type { HostHooks } from '../isolate/types.ts';
+import type { HostHooks, ResponseHead } from '../isolate/types.ts';
 
 const channel = new Channel<ToSandbox, FromSandbox>(new Socket({ fd: 3, readable: true, writable: true }));
 const engine = new IsolatedVmEngine();
@@ -48,15 +48,30 @@ async function invoke(rid: number, id: string, input: Parameters<Instance['invok
     channel.send({ t: 'failed', rid, error: { code: 'instance-crashed', message: 'no such instance in this sandbox', fatal: true } });
     return;
   }
+  // A head that carries `length` is followed by the whole body at once: hold both and send them
+  // with the completion in one frame. Stream heads go out immediately.
+  let held: { head: ResponseHead; bytes: Uint8Array | null } | null = null;
   try {
     const r = await inst.invoke(input, {
-      head: (head) => channel.send({ t: 'head', rid, head }),
-      chunk: (bytes) => new Promise<void>((resolve) => {
-        acks.set(rid, resolve);
-        channel.send({ t: 'chunk', rid, bytes });
-      }),
+      head: (head) => {
+        if (head.length !== undefined) held = { head, bytes: null };
+        else channel.send({ t: 'head', rid, head });
+      },
+      chunk: (bytes) => {
+        if (held && held.bytes === null) {
+          held.bytes = bytes;
+          return;
+        }
+        return new Promise<void>((resolve) => {
+          acks.set(rid, resolve);
+          channel.send({ t: 'chunk', rid, bytes });
+        });
+      },
     });
-    channel.send({ t: 'done', rid, cpuMs: r.cpuMs });
+    // (TypeScript cannot see the callbacks' assignment, hence the re-typing.)
+    const whole = held as { head: ResponseHead; bytes: Uint8Array | null } | null;
+    if (whole) channel.send({ t: 'result', rid, head: whole.head, bytes: whole.bytes, cpuMs: r.cpuMs });
+    else channel.send({ t: 'done', rid, cpuMs: r.cpuMs });
     void r.waitUntil.then(() => channel.send({ t: 'waited', rid }));
   } catch (err) {
     acks.delete(rid);

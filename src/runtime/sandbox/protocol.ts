@@ -22,6 +22,8 @@ export type FromSandbox =
   | { t: 'head'; rid: number; head: ResponseHead }
   | { t: 'chunk'; rid: number; bytes: Uint8Array }
   | { t: 'done'; rid: number; cpuMs: number }
+  /** A whole response known in full (head, body, completion) in one frame: the common case. */
+  | { t: 'result'; rid: number; head: ResponseHead; bytes: Uint8Array | null; cpuMs: number }
   | { t: 'waited'; rid: number }
   | { t: 'log'; instance: string; inv: string | null; level: ConsoleLevel; message: string }
   | { t: 'call'; cid: number; instance: string; inv: string | null; binding: string; op: string; args: unknown[] }

@@ -83,10 +83,9 @@ class IsolatedVmInstance implements Instance {
         this.#kill();
       },
     });
-    let cpuMs = 0;
     try {
       const r = await this.#ctx.invoke(input, sink);
-      cpuMs = this.#cpuSince(startCpu);
+      const cpuMs = this.#cpuSince(startCpu);
       const waitUntil = r.waitUntil.finally(unwatch);
       return { cpuMs, waitUntil };
     } catch (err) {

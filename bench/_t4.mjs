@@ -1,0 +1,14 @@
+import * as L from '/work/main/bench/lib.mjs';
+const sandboxes = process.argv[2] === '0' ? 0 : null;
+const C = Number(process.argv[3] ?? 11);
+const node = await L.startCairn({ sandboxes });
+await L.deploy(node, 'hello', L.HELLO_MODULE);
+const url = node.dataUrl + '/hello/';
+console.log(await L.hit(url));
+let done = 0, fails = 0;
+const t0 = performance.now();
+const worker = async () => { for (let k = 0; k < 200; k++) { const ac = AbortSignal.timeout(5000); try { const r = await fetch(url, {signal: ac}); await r.text(); if (r.status!==200) fails++; done++; } catch (e) { console.log('err', e.message); return; } } };
+await Promise.all(Array.from({length: C}, worker));
+console.log('done', done, 'fails', fails, (performance.now()-t0).toFixed(0), 'ms');
+console.log(await L.cairnMetrics(node));
+await node.stop();

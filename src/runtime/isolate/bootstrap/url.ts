@@ -1,0 +1,364 @@
+// URL Standard §6: the URL and URLSearchParams classes over the URL parser (vendored from
+// whatwg-url, UTF-8 only; IDNA through idna.ts, which loads UTS #46 tables only for non-ASCII hosts).
+import * as usm from './vendor/whatwg-url/url-state-machine.js';
+import { parseUrlencodedString, serializeUrlencoded } from './vendor/whatwg-url/urlencoded.js';
+import { definePairIterable, isObject, requireArgs, tag, toUSV } from './util.ts';
+
+export interface URLRecord {
+  scheme: string;
+  username: string;
+  password: string;
+  host: any;
+  port: number | null;
+  path: string[] | string;
+  query: string | null;
+  fragment: string | null;
+}
+
+/** Basic URL parser; null on failure. */
+export function parseURL(input: string, base?: URLRecord | null): URLRecord | null {
+  return usm.basicURLParse(input, { baseURL: base ?? null });
+}
+
+export const serializeURL: (url: URLRecord, excludeFragment?: boolean) => string = usm.serializeURL;
+
+let urlInternals: { record: (u: URL) => URLRecord; is: (v: any) => boolean };
+let paramsInternals: {
+  create: (list: Array<[string, string]>, url: URL | null) => URLSearchParams;
+  setList: (p: URLSearchParams, list: Array<[string, string]>) => void;
+  list: (p: URLSearchParams) => Array<[string, string]>;
+  is: (v: any) => boolean;
+};
+
+export class URL {
+  #url: URLRecord;
+  #query: URLSearchParams | null = null;
+
+  constructor(url: any, base: any = undefined) {
+    requireArgs(arguments.length, 1, "'URL' constructor");
+    const input = toUSV(url);
+    let parsedBase: URLRecord | null = null;
+    if (base !== undefined) {
+      const b = toUSV(base);
+      parsedBase = usm.basicURLParse(b);
+      if (parsedBase === null) throw new TypeError(`Invalid base URL: ${b}`);
+    }
+    const parsed = usm.basicURLParse(input, { baseURL: parsedBase });
+    if (parsed === null) throw new TypeError(`Invalid URL: ${input}`);
+    this.#url = parsed;
+  }
+
+  static parse(url: any, base: any = undefined): URL | null {
+    requireArgs(arguments.length, 1, "'parse' on 'URL'");
+    try {
+      return base === undefined ? new URL(url) : new URL(url, base);
+    } catch {
+      return null;
+    }
+  }
+
+  static canParse(url: any, base: any = undefined): boolean {
+    requireArgs(arguments.length, 1, "'canParse' on 'URL'");
+    const input = toUSV(url);
+    let parsedBase: URLRecord | null = null;
+    if (base !== undefined) {
+      parsedBase = usm.basicURLParse(toUSV(base));
+      if (parsedBase === null) return false;
+    }
+    return usm.basicURLParse(input, { baseURL: parsedBase }) !== null;
+  }
+
+  get href(): string { return usm.serializeURL(this.#url); }
+  set href(v: any) {
+    const s = toUSV(v);
+    const parsed = usm.basicURLParse(s);
+    if (parsed === null) throw new TypeError(`Invalid URL: ${s}`);
+    this.#url = parsed;
+    this.#syncQuery();
+  }
+
+  get origin(): string { return usm.serializeURLOrigin(this.#url); }
+
+  get protocol(): string { return `${this.#url.scheme}:`; }
+  set protocol(v: any) {
+    usm.basicURLParse(`${toUSV(v)}:`, { url: this.#url, stateOverride: 'scheme start' });
+  }
+
+  get username(): string { return this.#url.username; }
+  set username(v: any) {
+    const s = toUSV(v);
+    if (usm.cannotHaveAUsernamePasswordPort(this.#url)) return;
+    usm.setTheUsername(this.#url, s);
+  }
+
+  get password(): string { return this.#url.password; }
+  set password(v: any) {
+    const s = toUSV(v);
+    if (usm.cannotHaveAUsernamePasswordPort(this.#url)) return;
+    usm.setThePassword(this.#url, s);
+  }
+
+  get host(): string {
+    const url = this.#url;
+    if (url.host === null) return '';
+    if (url.port === null) return usm.serializeHost(url.host);
+    return `${usm.serializeHost(url.host)}:${usm.serializeInteger(url.port)}`;
+  }
+  set host(v: any) {
+    const s = toUSV(v);
+    if (usm.hasAnOpaquePath(this.#url)) return;
+    usm.basicURLParse(s, { url: this.#url, stateOverride: 'host' });
+  }
+
+  get hostname(): string {
+    if (this.#url.host === null) return '';
+    return usm.serializeHost(this.#url.host);
+  }
+  set hostname(v: any) {
+    const s = toUSV(v);
+    if (usm.hasAnOpaquePath(this.#url)) return;
+    usm.basicURLParse(s, { url: this.#url, stateOverride: 'hostname' });
+  }
+
+  get port(): string {
+    if (this.#url.port === null) return '';
+    return usm.serializeInteger(this.#url.port);
+  }
+  set port(v: any) {
+    const s = toUSV(v);
+    if (usm.cannotHaveAUsernamePasswordPort(this.#url)) return;
+    if (s === '') this.#url.port = null;
+    else usm.basicURLParse(s, { url: this.#url, stateOverride: 'port' });
+  }
+
+  get pathname(): string { return usm.serializePath(this.#url); }
+  set pathname(v: any) {
+    const s = toUSV(v);
+    if (usm.hasAnOpaquePath(this.#url)) return;
+    this.#url.path = [];
+    usm.basicURLParse(s, { url: this.#url, stateOverride: 'path start' });
+  }
+
+  get search(): string {
+    const q = this.#url.query;
+    return q === null || q === '' ? '' : `?${q}`;
+  }
+  set search(v: any) {
+    const s = toUSV(v);
+    const url = this.#url;
+    if (s === '') {
+      url.query = null;
+      if (this.#query) paramsInternals.setList(this.#query, []);
+      this.#stripTrailingSpacesFromOpaquePath();
+      return;
+    }
+    const input = s[0] === '?' ? s.substring(1) : s;
+    url.query = '';
+    usm.basicURLParse(input, { url, stateOverride: 'query' });
+    if (this.#query) paramsInternals.setList(this.#query, parseUrlencodedString(input));
+  }
+
+  get searchParams(): URLSearchParams {
+    if (this.#query === null) {
+      const q = this.#url.query;
+      this.#query = paramsInternals.create(q === null ? [] : parseUrlencodedString(q), this);
+    }
+    return this.#query;
+  }
+
+  get hash(): string {
+    const f = this.#url.fragment;
+    return f === null || f === '' ? '' : `#${f}`;
+  }
+  set hash(v: any) {
+    const s = toUSV(v);
+    if (s === '') {
+      this.#url.fragment = null;
+      this.#stripTrailingSpacesFromOpaquePath();
+      return;
+    }
+    const input = s[0] === '#' ? s.substring(1) : s;
+    this.#url.fragment = '';
+    usm.basicURLParse(input, { url: this.#url, stateOverride: 'fragment' });
+  }
+
+  toJSON(): string { return usm.serializeURL(this.#url); }
+  toString(): string { return usm.serializeURL(this.#url); }
+
+  #syncQuery(): void {
+    if (this.#query === null) return;
+    const q = this.#url.query;
+    paramsInternals.setList(this.#query, q === null ? [] : parseUrlencodedString(q));
+  }
+
+  #stripTrailingSpacesFromOpaquePath(): void {
+    const url = this.#url;
+    if (!usm.hasAnOpaquePath(url)) return;
+    if (url.fragment !== null) return;
+    if (url.query !== null) return;
+    url.path = (url.path as string).replace(/\u0020+$/u, '');
+  }
+
+  static {
+    urlInternals = {
+      record: (u) => u.#url,
+      is: (v) => v !== null && typeof v === 'object' && #url in v,
+    };
+  }
+}
+tag(URL, 'URL');
+for (const k of ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'searchParams', 'hash']) {
+  const d = Object.getOwnPropertyDescriptor(URL.prototype, k)!;
+  d.enumerable = true;
+  Object.defineProperty(URL.prototype, k, d);
+}
+
+/** The query of `url` as URLSearchParams changed it. */
+function updateURLQuery(url: URL, list: Array<[string, string]>): void {
+  const rec = urlInternals.record(url);
+  const s = serializeUrlencoded(list);
+  rec.query = s === '' ? null : s;
+  if (rec.query === null && rec.fragment === null && usm.hasAnOpaquePath(rec)) {
+    rec.path = (rec.path as string).replace(/\u0020+$/u, '');
+  }
+}
+
+export class URLSearchParams {
+  #list: Array<[string, string]> = [];
+  #url: URL | null = null;
+
+  constructor(init: any = undefined) {
+    if (init === undefined) return;
+    if (isObject(init)) {
+      const iter = init[Symbol.iterator];
+      if (iter !== undefined && iter !== null) {
+        if (typeof iter !== 'function') throw new TypeError("Failed to construct 'URLSearchParams': The provided value is not iterable.");
+        const list: Array<[string, string]> = [];
+        for (const pair of { [Symbol.iterator]: () => iter.call(init) } as Iterable<any>) {
+          if (!isObject(pair)) throw new TypeError("Failed to construct 'URLSearchParams': The provided value cannot be converted to a sequence.");
+          const p = Array.from(pair as Iterable<any>);
+          if (p.length !== 2) {
+            throw new TypeError("Failed to construct 'URLSearchParams': parameter 1 sequence's element does not contain exactly two elements.");
+          }
+          list.push([toUSV(p[0]), toUSV(p[1])]);
+        }
+        this.#list = list;
+        return;
+      }
+      const list: Array<[string, string]> = [];
+      for (const k of Reflect.ownKeys(init)) {
+        const desc = Reflect.getOwnPropertyDescriptor(init, k);
+        if (desc === undefined || !desc.enumerable) continue;
+        if (typeof k === 'symbol') throw new TypeError("Failed to construct 'URLSearchParams': Cannot convert a Symbol to a string.");
+        list.push([toUSV(k), toUSV(init[k])]);
+      }
+      this.#list = list;
+      return;
+    }
+    let s = toUSV(init);
+    if (s[0] === '?') s = s.slice(1);
+    this.#list = parseUrlencodedString(s);
+  }
+
+  get size(): number { return this.#list.length; }
+
+  append(name: any, value: any): void {
+    requireArgs(arguments.length, 2, "'append' on 'URLSearchParams'");
+    this.#list.push([toUSV(name), toUSV(value)]);
+    this.#update();
+  }
+
+  delete(name: any, value: any = undefined): void {
+    requireArgs(arguments.length, 1, "'delete' on 'URLSearchParams'");
+    const n = toUSV(name);
+    const v = value === undefined ? undefined : toUSV(value);
+    this.#list = this.#list.filter((t) => !(t[0] === n && (v === undefined || t[1] === v)));
+    this.#update();
+  }
+
+  get(name: any): string | null {
+    requireArgs(arguments.length, 1, "'get' on 'URLSearchParams'");
+    const n = toUSV(name);
+    for (const t of this.#list) if (t[0] === n) return t[1];
+    return null;
+  }
+
+  getAll(name: any): string[] {
+    requireArgs(arguments.length, 1, "'getAll' on 'URLSearchParams'");
+    const n = toUSV(name);
+    const out: string[] = [];
+    for (const t of this.#list) if (t[0] === n) out.push(t[1]);
+    return out;
+  }
+
+  has(name: any, value: any = undefined): boolean {
+    requireArgs(arguments.length, 1, "'has' on 'URLSearchParams'");
+    const n = toUSV(name);
+    const v = value === undefined ? undefined : toUSV(value);
+    for (const t of this.#list) if (t[0] === n && (v === undefined || t[1] === v)) return true;
+    return false;
+  }
+
+  set(name: any, value: any): void {
+    requireArgs(arguments.length, 2, "'set' on 'URLSearchParams'");
+    const n = toUSV(name), v = toUSV(value);
+    const out: Array<[string, string]> = [];
+    let found = false;
+    for (const t of this.#list) {
+      if (t[0] === n) {
+        if (!found) { out.push([n, v]); found = true; }
+      } else {
+        out.push(t);
+      }
+    }
+    if (!found) out.push([n, v]);
+    this.#list = out;
+    this.#update();
+  }
+
+  sort(): void {
+    this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    this.#update();
+  }
+
+  toString(): string {
+    return serializeUrlencoded(this.#list);
+  }
+
+  #update(): void {
+    if (this.#url !== null) updateURLQuery(this.#url, this.#list);
+  }
+
+  static {
+    paramsInternals = {
+      create: (list, url) => {
+        const p = new URLSearchParams();
+        p.#list = list;
+        p.#url = url;
+        return p;
+      },
+      setList: (p, list) => { p.#list = list; },
+      list: (p) => p.#list,
+      is: (v) => v !== null && typeof v === 'object' && #list in v,
+    };
+    definePairIterable(URLSearchParams, 'URLSearchParams', (self: URLSearchParams) => {
+      if (!(#list in self)) throw new TypeError('Illegal invocation');
+      return self.#list;
+    });
+  }
+}
+tag(URLSearchParams, 'URLSearchParams');
+
+export function isURL(v: any): boolean {
+  return urlInternals.is(v);
+}
+export function urlRecord(u: URL): URLRecord {
+  return urlInternals.record(u);
+}
+export function isURLSearchParams(v: any): boolean {
+  return paramsInternals.is(v);
+}
+export function searchParamsList(p: URLSearchParams): Array<[string, string]> {
+  return paramsInternals.list(p);
+}
+export { serializeUrlencoded, parseUrlencodedString };
