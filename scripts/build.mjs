@@ -12,10 +12,16 @@ const builds = [
   { ...common, entryPoints: { sandbox: 'src/runtime/sandbox/main.ts' }, outdir: 'dist', platform: 'node', format: 'esm', target: 'node20', packages: 'external' },
 ];
 if (existsSync('src/runtime/isolate/bootstrap/index.ts')) {
+  // The isolate bootstrap (web APIs), plus scripts it loads on first use (UTS #46 tables, fflate).
+  // Each script's completion value is its exports (the main one: its install function), and it
+  // leaves no global behind: esbuild's global name is wrapped in a closure.
+  const dir = 'src/runtime/isolate/bootstrap/';
   builds.push({
-    ...common, sourcemap: false, entryPoints: { bootstrap: 'src/runtime/isolate/bootstrap/index.ts' }, outdir: 'dist',
+    ...common, sourcemap: false, outdir: 'dist',
+    entryPoints: { bootstrap: dir + 'index.ts', 'bootstrap-idna': dir + 'lazy/idna.ts', 'bootstrap-compression': dir + 'lazy/compression.ts', 'bootstrap-urlpattern': dir + 'lazy/urlpattern.ts', 'bootstrap-url': dir + 'lazy/url.ts' },
     platform: 'neutral', format: 'iife', target: 'es2022', mainFields: ['browser', 'module', 'main'],
-    conditions: ['workerd', 'worker', 'browser'], minifySyntax: true,
+    conditions: ['workerd', 'worker', 'browser'], minifySyntax: true, minifyWhitespace: true,
+    globalName: '__cairn_exports', banner: { js: "(() => {'use strict';" }, footer: { js: 'return __cairn_exports.install || __cairn_exports; })()' },
   });
 }
 

@@ -1,4 +1,5 @@
 // Small formatting helpers for human output.
+import { isAbsolute, relative, sep } from 'node:path';
 export { formatSize } from '../bundler/index.ts';
 
 /** Epoch milliseconds (or an ISO string) as "2024-05-01 12:00:03" in UTC, or "-" when absent. */
@@ -30,4 +31,11 @@ export function table(rows: string[][]): string {
 
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
+}
+
+/** A path as the user would type it: relative to the working directory when inside it, else absolute. */
+export function displayPath(p: string, cwd = process.cwd()): string {
+  const r = relative(cwd, p);
+  if (r === '') return '.';
+  return r.startsWith('..') || isAbsolute(r) ? p : r.split(sep).join('/');
 }

@@ -1,17 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The Cairn package root, found from this module whether it runs from src/ (tsx) or dist/ (built). */
+/**
+ * The Cairn package root, derived from this module's own location — `<root>/src/shared/paths.ts`
+ * when run from source (tsx) or `<root>/dist/<bundle>.js` when built — without touching the file
+ * system, because sandbox processes may not read outside dist/ and node_modules/.
+ */
 export const PACKAGE_ROOT: string = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cairn') return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the cairn package root from ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = `${sep}src${sep}shared${sep}paths.`;
+  const i = here.lastIndexOf(fromSource);
+  if (i >= 0) return here.slice(0, i);
+  if (dirname(here).endsWith(`${sep}dist`)) return dirname(dirname(here));
+  throw new Error('cannot locate the cairn package root from ' + here);
 })();
 
-export const DIST_DIR = join(PACKAGE_ROOT, 'dist');
+export const DIST_DIR = `${PACKAGE_ROOT}${sep}dist`;

@@ -1,12 +1,11 @@
 // `cairn deploy <entry>`: bundle, store --secret values, upload the version. The building blocks
 // are shared with `cairn dev`, which deploys the same way over HTTP against its own node.
-import { relative } from 'node:path';
 import type { FunctionConfigInput } from '../../config/schema.ts';
 import { bundle, type BundleResult } from '../../bundler/index.ts';
 import type { CairnClient, DeployResult } from '../client.ts';
 import { planDeploy, type ConfigFlags } from '../config.ts';
 import type { Context } from '../context.ts';
-import { formatSize } from '../output.ts';
+import { displayPath, formatSize } from '../output.ts';
 
 export interface DeployCommandOptions extends ConfigFlags {
   name?: string;
@@ -35,8 +34,7 @@ export async function deployCommand(ctx: Context, entry: string, opts: DeployCom
   const plan = planDeploy(entry, { name: opts.name, config: opts.config, flags: opts, env: ctx.env });
   const client = ctx.client();
   for (const n of plan.notes) ctx.warn(n);
-  const rel = relative(process.cwd(), plan.entryPath);
-  const shown = rel && !rel.startsWith('..') ? rel : plan.entryPath;
+  const shown = displayPath(plan.entryPath);
   if (!ctx.json) ctx.info(`bundling ${shown}${plan.project ? ` (settings from ${plan.project.label})` : ''}...`);
   const built = await buildFunction(plan.entryPath, plan.root);
   for (const w of built.warnings) ctx.warn(w);

@@ -13,9 +13,10 @@ import { ApiError, CairnClient, ConnectError, type DeployResult } from '../clien
 import { applyFlags, loadProject, PROJECT_FILE } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { toCliError, type Context } from '../context.ts';
-import { formatSize } from '../output.ts';
+import { displayPath, formatSize } from '../output.ts';
+import { BundleError } from '../../bundler/index.ts';
 import { buildFunction, uploadFunction } from './deploy.ts';
-import { formatLog } from './logs.ts';
+import { formatLog, LOGS_PAGE } from './logs.ts';
 import { describeToken, nodeOptions, startNodeOrExplain, untilSignal, type NodeFlags } from './serve.ts';
 
 export interface DevFlags extends NodeFlags {
@@ -26,6 +27,8 @@ export interface DevFunction {
   name: string;
   entryPath: string;
   config: FunctionConfigInput;
+  /** Found as a top-level file (no cairn.json): a file without a default export is a helper, not a function. */
+  implicit?: boolean;
 }
 
 const SOURCE = /\.(ts|mts|js|mjs)$/;
@@ -58,7 +61,7 @@ export function discoverFunctions(root: string, warn: (s: string) => void = () =
     if (name.includes('.')) continue; // vite.config.ts, foo.test.ts: not functions
     if (!FUNCTION_NAME.test(name)) { warn(`${f}: "${name}" is not a function name (a-z, 0-9, "-", starting with a letter): skipped`); continue; }
     if (fns.some((x) => x.name === name)) { warn(`${f}: a function "${name}" already comes from another file: skipped`); continue; }
-    fns.push({ name, entryPath: p, config: {} });
+    fns.push({ name, entryPath: p, config: {}, implicit: true });
   }
   return fns;
 }
@@ -81,7 +84,8 @@ export async function devCommand(ctx: Context, dir: string | undefined, flags: D
   const human = (s: string) => (ctx.json ? ctx.info(s) : ctx.print(s));
   const event = (e: Record<string, unknown>) => { if (ctx.json) process.stdout.write(`${JSON.stringify(e)}\n`); };
   const reportError = (fn: string | null, err: unknown) => {
-    const e = toCliError(err, ctx);
+    const base = toCliError(err, ctx);
+    const e = err instanceof BundleError ? new CliError(base.message, { details: base.details, hint: 'fix it and save: the last good version keeps serving meanwhile' }) : base;
     human(`✗ ${fn ? `${fn}: ` : ''}${e.message}${e.details.length ? `\n${e.details.map((d) => d.split('\n').map((l) => `    ${l}`).join('\n')).join('\n')}` : ''}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
     event({ event: 'error', function: fn, message: e.message, details: e.details, hint: e.hint ?? null });
   };
@@ -97,7 +101,7 @@ export async function devCommand(ctx: Context, dir: string | undefined, flags: D
   const node = await startNodeOrExplain(opts);
   const client = new CairnClient({ url: node.adminUrl, token: node.adminToken, userAgent: 'cairn-dev' });
   human([
-    `cairn dev: ${relative(process.cwd(), root) || '.'}`,
+    `cairn dev: ${displayPath(root)}`,
     `  data plane:    ${node.dataUrl}`,
     `  control plane: ${node.adminUrl}`,
     ...describeToken(node, dataDir),
@@ -105,14 +109,17 @@ export async function devCommand(ctx: Context, dir: string | undefined, flags: D
   event({ event: 'ready', dataUrl: node.dataUrl, adminUrl: node.adminUrl, adminToken: node.adminToken });
 
   const deployed = new Map<string, Deployed>();
+  const helpers = new Set<string>();
   const tails = new Map<string, AbortController>();
   const stopping = new AbortController();
 
-  const tail = (name: string) => {
+  /** Starts printing a function's new logs; resolves once it knows where "new" starts. */
+  const tail = async (name: string): Promise<void> => {
     if (flags.tail === false || tails.has(name)) return;
     const ac = new AbortController();
     tails.set(name, ac);
-    void followLogs(client, name, ac.signal, (line, entry) => {
+    const after = await lastLogId(client, name, ac.signal);
+    void followLogs(client, name, after, ac.signal, (line, entry) => {
       human(`[${name}] ${line}`);
       event({ event: 'log', function: name, ...entry });
     });
@@ -125,19 +132,33 @@ export async function devCommand(ctx: Context, dir: string | undefined, flags: D
         functions = discoverFunctions(root, (s) => ctx.warn(s));
       } catch (err) {
         reportError(null, err);
+        event({ event: 'synced', deployed: [], unchanged: [], failed: [PROJECT_FILE], skipped: [] });
         return;
       }
     }
     if (first && functions.length === 0) {
-      human(`no functions in ${relative(process.cwd(), root) || '.'} yet: add ${PROJECT_FILE} or a .ts file with \`export default { fetch(request, env, ctx) { ... } }\`; watching for it...`);
+      human(`no functions in ${displayPath(root)} yet: add ${PROJECT_FILE} or a .ts file with \`export default { fetch(request, env, ctx) { ... } }\`; watching for it...`);
     }
+    const summary = { deployed: [] as string[], unchanged: [] as string[], failed: [] as string[], skipped: [] as string[] };
     for (const fn of functions) {
       if (stopping.signal.aborted) return;
       try {
-        const built = await buildFunction(fn.entryPath, root);
+        let built;
+        try {
+          built = await buildFunction(fn.entryPath, root);
+        } catch (err) {
+          if (fn.implicit && err instanceof BundleError && / has no default export$/.test(err.message)) {
+            if (!helpers.has(fn.name)) human(`  ${relative(root, fn.entryPath)} has no default export: not a function`);
+            helpers.add(fn.name);
+            summary.skipped.push(fn.name);
+            continue;
+          }
+          throw err;
+        }
+        helpers.delete(fn.name);
         for (const w of built.warnings) ctx.warn(`${fn.name}: ${w}`);
         const key = `${built.sha256} ${JSON.stringify(fn.config)}`;
-        if (deployed.get(fn.name)?.key === key) continue;
+        if (deployed.get(fn.name)?.key === key) { summary.unchanged.push(fn.name); continue; }
         const secrets: Record<string, string> = {};
         for (const s of fn.config.secrets ?? []) { const v = ctx.env[s]; if (v !== undefined) secrets[s] = v; }
         const result = await uploadFunction(client, fn.name, built.code, fn.config, secrets);
@@ -148,12 +169,15 @@ export async function devCommand(ctx: Context, dir: string | undefined, flags: D
           ? `↻ ${fn.name}: version ${v.number} (${formatSize(v.size)})  ${result.routes.join(' ')}`
           : `✓ ${fn.name}  ${result.routes.join(' ')}  (version ${v.number}, ${formatSize(v.size)})`);
         event({ event: 'deployed', function: fn.name, version: v.id, number: v.number, size: v.size, sha256: v.sha256, created: result.created, routes: result.routes });
-        tail(fn.name);
+        summary.deployed.push(fn.name);
+        await tail(fn.name);
       } catch (err) {
         if (err instanceof ConnectError && stopping.signal.aborted) return;
+        summary.failed.push(fn.name);
         reportError(fn.name, err);
       }
     }
+    event({ event: 'synced', ...summary });
   };
 
   await sync(true);
@@ -178,7 +202,7 @@ export async function devCommand(ctx: Context, dir: string | undefined, flags: D
       timer = setTimeout(run, DEBOUNCE_MS);
     });
     watcher.on('error', (err) => ctx.warn(`watching ${root} failed: ${err.message}; saves are no longer picked up`));
-    human(`watching ${relative(process.cwd(), root) || '.'} for changes (Ctrl-C to stop)`);
+    human(`watching ${displayPath(root)} for changes (Ctrl-C to stop)`);
   } catch (err) {
     ctx.warn(`cannot watch ${root}: ${(err as Error).message}; redeploy by restarting \`cairn dev\``);
   }
@@ -195,16 +219,27 @@ export async function devCommand(ctx: Context, dir: string | undefined, flags: D
   ctx.info('stopped');
 }
 
-/** Prints the function's logs as they come (skipping what was logged before), until aborted. */
-async function followLogs(client: CairnClient, name: string, signal: AbortSignal, onLog: (line: string, entry: Record<string, unknown>) => void): Promise<void> {
+/** The id of the function's newest log (0 when none or unknown): what was logged before is not shown. */
+async function lastLogId(client: CairnClient, name: string, signal: AbortSignal): Promise<number> {
   let after = 0;
-  let skipping = true;
+  try {
+    for (;;) {
+      const page = await client.logs(name, { after, limit: LOGS_PAGE, signal });
+      after = Math.max(after, page.last ?? after, ...page.items.map((i) => i.id));
+      if (page.items.length < LOGS_PAGE) return after;
+    }
+  } catch {
+    return after;
+  }
+}
+
+/** Prints the function's logs newer than `after` as they come, until aborted. */
+async function followLogs(client: CairnClient, name: string, after: number, signal: AbortSignal, onLog: (line: string, entry: Record<string, unknown>) => void): Promise<void> {
   while (!signal.aborted) {
     try {
-      const page = await client.logs(name, { after, limit: 1000, wait: skipping ? 0 : 25, signal });
-      if (!skipping) for (const e of page.items) onLog(formatLog(e), { ...e });
+      const page = await client.logs(name, { after, limit: LOGS_PAGE, wait: 25, signal });
+      for (const e of page.items) onLog(formatLog(e), { ...e });
       after = Math.max(after, page.last ?? after, ...page.items.map((i) => i.id));
-      if (skipping && page.items.length < 1000) skipping = false;
     } catch (err) {
       if (signal.aborted) return;
       if (err instanceof ApiError && err.code === 'function-not-found') return;

@@ -1,10 +1,11 @@
 // `cairn init [dir]`: a project with one example function, a typed `Env`, a tsconfig for editors
 // and `tsc`, and a .gitignore. Refuses to overwrite anything.
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { FUNCTION_NAME } from '../../config/schema.ts';
 import { CliError } from '../errors.ts';
 import type { Context } from '../context.ts';
+import { displayPath } from '../output.ts';
 
 /** A function name from a folder name: "My App" → "my-app"; "hello" when nothing usable is left. */
 export function functionNameFor(dir: string): string {
@@ -90,7 +91,7 @@ export function initProject(dir: string): { dir: string; name: string; files: st
   const files = scaffold(name);
   const taken = Object.keys(files).filter((f) => existsSync(join(root, f)));
   if (taken.length > 0) {
-    const shown = taken.map((f) => relative(process.cwd(), join(root, f)) || f);
+    const shown = taken.map((f) => displayPath(join(root, f)));
     throw new CliError(`will not overwrite ${shown.join(', ')}`, {
       hint: taken.length === Object.keys(files).length ? 'this folder already holds a project: run `cairn dev` in it' : 'run `cairn init` in a new or empty folder (e.g. `cairn init my-app`), or move those files away',
     });
@@ -105,7 +106,7 @@ export function initProject(dir: string): { dir: string; name: string; files: st
 export function initCommand(ctx: Context, dir = '.'): void {
   const r = initProject(dir);
   if (ctx.json) return ctx.printJson(r);
-  const shown = relative(process.cwd(), r.dir) || '.';
+  const shown = displayPath(r.dir);
   ctx.print(`created a Cairn project in ${shown} with the function "${r.name}":`);
   for (const f of r.files) ctx.print(`  ${f}`);
   ctx.print('');

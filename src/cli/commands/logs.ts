@@ -12,7 +12,7 @@ export interface LogsOptions {
   limit?: string;
 }
 
-const PAGE = 1000;
+export const LOGS_PAGE = 200;
 export const FOLLOW_WAIT_SECONDS = 25;
 
 export function formatLog(e: LogEntry): string {
@@ -32,11 +32,11 @@ export async function logsCommand(ctx: Context, fn: string, opts: LogsOptions): 
   let after = 0;
   let tail: LogEntry[] = [];
   for (;;) {
-    const page = await client.logs(fn, { after, limit: PAGE, invocation: opts.invocation });
+    const page = await client.logs(fn, { after, limit: LOGS_PAGE, invocation: opts.invocation });
     tail.push(...page.items);
     if (tail.length > limit) tail = tail.slice(tail.length - limit);
     const next = Math.max(page.last ?? after, ...page.items.map((i) => i.id));
-    if (page.items.length < PAGE || next <= after) { after = next; break; }
+    if (page.items.length < LOGS_PAGE || next <= after) { after = next; break; }
     after = next;
   }
   tail.forEach(show);
@@ -54,7 +54,7 @@ export async function logsCommand(ctx: Context, fn: string, opts: LogsOptions): 
   try {
     while (!abort.signal.aborted) {
       try {
-        const page = await client.logs(fn, { after, limit: PAGE, invocation: opts.invocation, wait: FOLLOW_WAIT_SECONDS, signal: abort.signal });
+        const page = await client.logs(fn, { after, limit: LOGS_PAGE, invocation: opts.invocation, wait: FOLLOW_WAIT_SECONDS, signal: abort.signal });
         if (disconnected) { ctx.info('reconnected'); disconnected = false; }
         page.items.forEach(show);
         after = Math.max(after, page.last ?? after, ...page.items.map((i) => i.id));

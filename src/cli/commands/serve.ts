@@ -1,9 +1,9 @@
 // `cairn serve`: one platform node in this process. Human lines go to stderr; stdout carries the
 // node's JSON log and one machine-readable line, {"event":"ready","dataUrl":...,"adminUrl":...}.
-import { relative } from 'node:path';
 import { startNode, type NodeOptions, type RunningNode } from '../../node/index.ts';
 import { CliError } from '../errors.ts';
 import type { Context } from '../context.ts';
+import { displayPath } from '../output.ts';
 
 export interface NodeFlags {
   port?: string;
@@ -68,20 +68,22 @@ export async function startNodeOrExplain(opts: NodeOptions): Promise<RunningNode
 
 export function describeToken(node: RunningNode, dataDir: string): string[] {
   if (!node.tokenGenerated) return [];
-  const where = node.tokenPath ? relative(process.cwd(), node.tokenPath) || node.tokenPath : `${dataDir}/admin-token`;
+  const where = displayPath(node.tokenPath ?? `${dataDir}/admin-token`);
   return [
     `  admin token:   ${node.adminToken}`,
     `                 (generated on first start and stored in ${where}; the CLI reads it from there, or set CAIRN_TOKEN)`,
   ];
 }
 
-/** Resolves once SIGINT or SIGTERM has arrived and `stop` has finished; a second signal exits at once. */
+/** Resolves once SIGINT or SIGTERM has arrived and `stop` has finished; a second SIGINT exits at once. */
 export function untilSignal(ctx: Context, stop: () => Promise<void>): Promise<void> {
   return new Promise((resolveDone, reject) => {
     let stopping = false;
     const onSignal = (sig: NodeJS.Signals) => {
       if (stopping) {
-        ctx.info(`${sig} again: exiting now`);
+        // A second Ctrl-C means "now"; a repeated SIGTERM (process managers, `timeout`) just waits.
+        if (sig !== 'SIGINT') return;
+        ctx.info('Ctrl-C again: exiting without waiting for the shutdown');
         process.exit(130);
       }
       stopping = true;
@@ -104,7 +106,7 @@ export async function serveCommand(ctx: Context, flags: NodeFlags): Promise<void
     'cairn node ready',
     `  data plane:    ${node.dataUrl}   (functions: ${node.dataUrl}/<name>/)`,
     `  control plane: ${node.adminUrl}   (admin API ${node.adminUrl}/api/v1)`,
-    `  data dir:      ${relative(process.cwd(), ctx.dataDir) || '.'}`,
+    `  data dir:      ${displayPath(ctx.dataDir)}`,
     ...describeToken(node, ctx.dataDir),
     'stop with Ctrl-C',
   ].join('\n'));

@@ -41,6 +41,8 @@ class SandboxProcess {
     this.tenant = tenant;
     this.child = spawn(process.execPath, [...sandboxNodeFlags(), join(DIST_DIR, 'sandbox.js')], {
       stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+      // Its own session: a terminal's Ctrl-C goes to the node, which shuts sandboxes down in order.
+      detached: true,
       env: { TZ: 'UTC', NODE_ENV: process.env.NODE_ENV ?? 'production' },
     });
     this.channel = new Channel<FromSandbox, ToSandbox>(this.child.stdio[3] as Duplex);

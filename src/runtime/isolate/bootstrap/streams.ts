@@ -16,6 +16,27 @@ export {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+// The polyfill's stream async iterators inherit from Object.prototype; the standard says
+// %AsyncIteratorPrototype%. Fixed on first use (making a stream here would slow every cold start).
+{
+  const values = ReadableStream.prototype.values;
+  let fixed = false;
+  const patched = {
+    values(this: any, options: any = undefined) {
+      const it = values.call(this, options);
+      if (!fixed) {
+        fixed = true;
+        const asyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}).prototype);
+        const proto = Object.getPrototypeOf(it);
+        if (Object.getPrototypeOf(proto) !== asyncIteratorPrototype) Object.setPrototypeOf(proto, asyncIteratorPrototype);
+      }
+      return it;
+    },
+  }.values;
+  Object.defineProperty(ReadableStream.prototype, 'values', { value: patched, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(ReadableStream.prototype, Symbol.asyncIterator, { value: patched, writable: true, enumerable: false, configurable: true });
+}
+
 export function isReadableStream(v: any): boolean {
   return v !== null && typeof v === 'object' && hasOwn.call(v, '_readableStreamController') && v instanceof ReadableStream;
 }

@@ -1,8 +1,46 @@
-// URL Standard §6: the URL and URLSearchParams classes over the URL parser (vendored from
-// whatwg-url, UTF-8 only; IDNA through idna.ts, which loads UTS #46 tables only for non-ASCII hosts).
-import * as usm from './vendor/whatwg-url/url-state-machine.js';
-import { parseUrlencodedString, serializeUrlencoded } from './vendor/whatwg-url/urlencoded.js';
-import { definePairIterable, isObject, requireArgs, tag, toUSV } from './util.ts';
+// URL Standard §6: the URL and URLSearchParams classes. The parser (vendored from whatwg-url,
+// UTF-8 only) is a separate script loaded on first use; IDNA goes through idna.ts, which loads the
+// UTS #46 tables only for non-ASCII hosts.
+import { utf8DecodeNoBOM, utf8Encode } from './encoding.ts';
+import { toASCII } from './idna.ts';
+import { definePairIterable, hostCall, isObject, requireArgs, tag, toUSV } from './util.ts';
+
+interface UrlLib {
+  basicURLParse(input: string, options?: any): URLRecord | null;
+  serializeURL(url: URLRecord, excludeFragment?: boolean): string;
+  serializeURLOrigin(url: URLRecord): string;
+  serializeHost(host: any): string;
+  serializeInteger(n: number): string;
+  serializePath(url: URLRecord): string;
+  setTheUsername(url: URLRecord, v: string): void;
+  setThePassword(url: URLRecord, v: string): void;
+  cannotHaveAUsernamePasswordPort(url: URLRecord): boolean;
+  hasAnOpaquePath(url: URLRecord): boolean;
+  parseUrlencodedString(input: string): Array<[string, string]>;
+  serializeUrlencoded(list: Array<[string, string]>): string;
+  percentDecodeString(input: string): Uint8Array;
+}
+
+let lib: UrlLib | null = null;
+function load(): UrlLib {
+  const m = hostCall('load', 'url');
+  m.setDeps({ utf8Encode, utf8DecodeWithoutBOM: utf8DecodeNoBOM, toASCII });
+  return (lib = m);
+}
+/** The URL parser library (loaded on first use). */
+export function urlLib(): UrlLib {
+  return lib ?? load();
+}
+
+export function parseUrlencodedString(input: string): Array<[string, string]> {
+  return urlLib().parseUrlencodedString(input);
+}
+export function serializeUrlencoded(list: Array<[string, string]>): string {
+  return urlLib().serializeUrlencoded(list);
+}
+export function percentDecodeString(input: string): Uint8Array {
+  return urlLib().percentDecodeString(input);
+}
 
 export interface URLRecord {
   scheme: string;
@@ -17,10 +55,12 @@ export interface URLRecord {
 
 /** Basic URL parser; null on failure. */
 export function parseURL(input: string, base?: URLRecord | null): URLRecord | null {
-  return usm.basicURLParse(input, { baseURL: base ?? null });
+  return urlLib().basicURLParse(input, { baseURL: base ?? null });
 }
 
-export const serializeURL: (url: URLRecord, excludeFragment?: boolean) => string = usm.serializeURL;
+export function serializeURL(url: URLRecord, excludeFragment?: boolean): string {
+  return urlLib().serializeURL(url, excludeFragment);
+}
 
 let urlInternals: { record: (u: URL) => URLRecord; is: (v: any) => boolean };
 let paramsInternals: {
@@ -40,10 +80,10 @@ export class URL {
     let parsedBase: URLRecord | null = null;
     if (base !== undefined) {
       const b = toUSV(base);
-      parsedBase = usm.basicURLParse(b);
+      parsedBase = urlLib().basicURLParse(b);
       if (parsedBase === null) throw new TypeError(`Invalid base URL: ${b}`);
     }
-    const parsed = usm.basicURLParse(input, { baseURL: parsedBase });
+    const parsed = urlLib().basicURLParse(input, { baseURL: parsedBase });
     if (parsed === null) throw new TypeError(`Invalid URL: ${input}`);
     this.#url = parsed;
   }
@@ -62,81 +102,81 @@ export class URL {
     const input = toUSV(url);
     let parsedBase: URLRecord | null = null;
     if (base !== undefined) {
-      parsedBase = usm.basicURLParse(toUSV(base));
+      parsedBase = urlLib().basicURLParse(toUSV(base));
       if (parsedBase === null) return false;
     }
-    return usm.basicURLParse(input, { baseURL: parsedBase }) !== null;
+    return urlLib().basicURLParse(input, { baseURL: parsedBase }) !== null;
   }
 
-  get href(): string { return usm.serializeURL(this.#url); }
+  get href(): string { return urlLib().serializeURL(this.#url); }
   set href(v: any) {
     const s = toUSV(v);
-    const parsed = usm.basicURLParse(s);
+    const parsed = urlLib().basicURLParse(s);
     if (parsed === null) throw new TypeError(`Invalid URL: ${s}`);
     this.#url = parsed;
     this.#syncQuery();
   }
 
-  get origin(): string { return usm.serializeURLOrigin(this.#url); }
+  get origin(): string { return urlLib().serializeURLOrigin(this.#url); }
 
   get protocol(): string { return `${this.#url.scheme}:`; }
   set protocol(v: any) {
-    usm.basicURLParse(`${toUSV(v)}:`, { url: this.#url, stateOverride: 'scheme start' });
+    urlLib().basicURLParse(`${toUSV(v)}:`, { url: this.#url, stateOverride: 'scheme start' });
   }
 
   get username(): string { return this.#url.username; }
   set username(v: any) {
     const s = toUSV(v);
-    if (usm.cannotHaveAUsernamePasswordPort(this.#url)) return;
-    usm.setTheUsername(this.#url, s);
+    if (urlLib().cannotHaveAUsernamePasswordPort(this.#url)) return;
+    urlLib().setTheUsername(this.#url, s);
   }
 
   get password(): string { return this.#url.password; }
   set password(v: any) {
     const s = toUSV(v);
-    if (usm.cannotHaveAUsernamePasswordPort(this.#url)) return;
-    usm.setThePassword(this.#url, s);
+    if (urlLib().cannotHaveAUsernamePasswordPort(this.#url)) return;
+    urlLib().setThePassword(this.#url, s);
   }
 
   get host(): string {
     const url = this.#url;
     if (url.host === null) return '';
-    if (url.port === null) return usm.serializeHost(url.host);
-    return `${usm.serializeHost(url.host)}:${usm.serializeInteger(url.port)}`;
+    if (url.port === null) return urlLib().serializeHost(url.host);
+    return `${urlLib().serializeHost(url.host)}:${urlLib().serializeInteger(url.port)}`;
   }
   set host(v: any) {
     const s = toUSV(v);
-    if (usm.hasAnOpaquePath(this.#url)) return;
-    usm.basicURLParse(s, { url: this.#url, stateOverride: 'host' });
+    if (urlLib().hasAnOpaquePath(this.#url)) return;
+    urlLib().basicURLParse(s, { url: this.#url, stateOverride: 'host' });
   }
 
   get hostname(): string {
     if (this.#url.host === null) return '';
-    return usm.serializeHost(this.#url.host);
+    return urlLib().serializeHost(this.#url.host);
   }
   set hostname(v: any) {
     const s = toUSV(v);
-    if (usm.hasAnOpaquePath(this.#url)) return;
-    usm.basicURLParse(s, { url: this.#url, stateOverride: 'hostname' });
+    if (urlLib().hasAnOpaquePath(this.#url)) return;
+    urlLib().basicURLParse(s, { url: this.#url, stateOverride: 'hostname' });
   }
 
   get port(): string {
     if (this.#url.port === null) return '';
-    return usm.serializeInteger(this.#url.port);
+    return urlLib().serializeInteger(this.#url.port);
   }
   set port(v: any) {
     const s = toUSV(v);
-    if (usm.cannotHaveAUsernamePasswordPort(this.#url)) return;
+    if (urlLib().cannotHaveAUsernamePasswordPort(this.#url)) return;
     if (s === '') this.#url.port = null;
-    else usm.basicURLParse(s, { url: this.#url, stateOverride: 'port' });
+    else urlLib().basicURLParse(s, { url: this.#url, stateOverride: 'port' });
   }
 
-  get pathname(): string { return usm.serializePath(this.#url); }
+  get pathname(): string { return urlLib().serializePath(this.#url); }
   set pathname(v: any) {
     const s = toUSV(v);
-    if (usm.hasAnOpaquePath(this.#url)) return;
+    if (urlLib().hasAnOpaquePath(this.#url)) return;
     this.#url.path = [];
-    usm.basicURLParse(s, { url: this.#url, stateOverride: 'path start' });
+    urlLib().basicURLParse(s, { url: this.#url, stateOverride: 'path start' });
   }
 
   get search(): string {
@@ -154,7 +194,7 @@ export class URL {
     }
     const input = s[0] === '?' ? s.substring(1) : s;
     url.query = '';
-    usm.basicURLParse(input, { url, stateOverride: 'query' });
+    urlLib().basicURLParse(input, { url, stateOverride: 'query' });
     if (this.#query) paramsInternals.setList(this.#query, parseUrlencodedString(input));
   }
 
@@ -179,11 +219,11 @@ export class URL {
     }
     const input = s[0] === '#' ? s.substring(1) : s;
     this.#url.fragment = '';
-    usm.basicURLParse(input, { url: this.#url, stateOverride: 'fragment' });
+    urlLib().basicURLParse(input, { url: this.#url, stateOverride: 'fragment' });
   }
 
-  toJSON(): string { return usm.serializeURL(this.#url); }
-  toString(): string { return usm.serializeURL(this.#url); }
+  toJSON(): string { return urlLib().serializeURL(this.#url); }
+  toString(): string { return urlLib().serializeURL(this.#url); }
 
   #syncQuery(): void {
     if (this.#query === null) return;
@@ -193,7 +233,7 @@ export class URL {
 
   #stripTrailingSpacesFromOpaquePath(): void {
     const url = this.#url;
-    if (!usm.hasAnOpaquePath(url)) return;
+    if (!urlLib().hasAnOpaquePath(url)) return;
     if (url.fragment !== null) return;
     if (url.query !== null) return;
     url.path = (url.path as string).replace(/\u0020+$/u, '');
@@ -218,7 +258,7 @@ function updateURLQuery(url: URL, list: Array<[string, string]>): void {
   const rec = urlInternals.record(url);
   const s = serializeUrlencoded(list);
   rec.query = s === '' ? null : s;
-  if (rec.query === null && rec.fragment === null && usm.hasAnOpaquePath(rec)) {
+  if (rec.query === null && rec.fragment === null && urlLib().hasAnOpaquePath(rec)) {
     rec.path = (rec.path as string).replace(/\u0020+$/u, '');
   }
 }
@@ -361,4 +401,3 @@ export function isURLSearchParams(v: any): boolean {
 export function searchParamsList(p: URLSearchParams): Array<[string, string]> {
   return paramsInternals.list(p);
 }
-export { serializeUrlencoded, parseUrlencodedString };

@@ -19,6 +19,13 @@ const defineProperty = Object.defineProperty;
 /** Web IDL class string ([Symbol.toStringTag] on the interface prototype object). */
 export function tag(C: any, name: string): void {
   defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
+  if (C.name !== name) defineProperty(C, 'name', { value: name, configurable: true });
+}
+
+/** Sets a function's `name` (the bundler may have renamed it to avoid a clash). */
+export function named<T extends (...a: any[]) => any>(fn: T, name: string): T {
+  if (fn.name !== name) defineProperty(fn, 'name', { value: name, configurable: true });
+  return fn;
 }
 
 export function requireArgs(given: number, needed: number, what: string): void {
@@ -127,8 +134,10 @@ export function transferBuffer(buf: ArrayBuffer): ArrayBuffer {
   return new host.EC(buf, { transferOut: true }).copy({ transferIn: true });
 }
 
+const nativeDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached')?.get;
+
 export function isDetached(buf: ArrayBuffer): boolean {
-  if ((buf as any).detached !== undefined) return (buf as any).detached;
+  if (nativeDetached) return nativeDetached.call(buf);
   if (buf.byteLength !== 0) return false;
   try {
     new Uint8Array(buf);

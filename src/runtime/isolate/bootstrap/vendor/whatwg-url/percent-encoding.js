@@ -1,6 +1,6 @@
 // Vendored from whatwg-url 16.0.1 (MIT, see LICENSE.txt), converted to ES modules; UTF-8 only.
 import { isASCIIHex } from "./infra.js";
-import { utf8Encode } from "../../encoding.ts";
+import { utf8Encode } from "./deps.js";
 
 function p(char) {
   return char.codePointAt(0);

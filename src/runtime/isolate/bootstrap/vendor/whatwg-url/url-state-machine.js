@@ -1,8 +1,7 @@
 /* eslint-disable no-control-regex */
 // Vendored from whatwg-url 16.0.1 (MIT, see LICENSE.txt), converted to ES modules; UTF-8 only.
-import * as tr46 from "../../idna.ts";
+import { toASCII, utf8DecodeWithoutBOM } from "./deps.js";
 import * as infra from "./infra.js";
-import { utf8DecodeNoBOM as utf8DecodeWithoutBOM } from "../../encoding.ts";
 import { percentDecodeString, utf8PercentEncodeCodePoint, utf8PercentEncodeString,
   isC0ControlPercentEncode, isFragmentPercentEncode, isQueryPercentEncode, isSpecialQueryPercentEncode,
   isPathPercentEncode, isUserinfoPercentEncode } from "./percent-encoding.js";
@@ -424,7 +423,7 @@ function serializeHost(host) {
 }
 
 function domainToASCII(domain, beStrict = false) {
-  const result = tr46.toASCII(domain, {
+  const result = toASCII(domain, {
     checkHyphens: beStrict,
     checkBidi: true,
     checkJoiners: true,

@@ -1,5 +1,5 @@
 // Vendored from whatwg-url 16.0.1 (MIT, see LICENSE.txt), converted to ES modules; UTF-8 only.
-import { utf8Encode, utf8DecodeNoBOM as utf8DecodeWithoutBOM } from "../../encoding.ts";
+import { utf8Encode, utf8DecodeWithoutBOM } from "./deps.js";
 import { percentDecodeBytes, utf8PercentEncodeString, isURLEncodedPercentEncode } from "./percent-encoding.js";
 
 function p(char) {
