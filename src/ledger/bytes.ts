@@ -53,3 +53,16 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 export function encodeUtf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }
+
+/**
+ * True if `text` holds an ASCII control character (below U+0020), other than newline when
+ * `allowNewline`, or DEL (U+007F) when `includeDel`. A loop rather than a regex: lint forbids
+ * control characters in regular expressions, and this reads plainly.
+ */
+export function hasControlChar(text: string, options: { allowNewline?: boolean; includeDel?: boolean } = {}): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && !(c === 0x0a && options.allowNewline)) || (c === 0x7f && options.includeDel)) return true;
+  }
+  return false;
+}

@@ -6,7 +6,7 @@
 //   [<extension line>\n …]  — optional, non-empty, opaque
 //
 // wrapped in a signed note (note.ts). The log's key name should equal the origin.
-import { fromBase64, toBase64 } from './bytes.ts';
+import { fromBase64, hasControlChar, toBase64 } from './bytes.ts';
 import { LedgerError } from './errors.ts';
 import { HASH_SIZE, isHash } from './hash.ts';
 import { type NoteSigner, type NoteVerifier, type OpenedNote, openNote, signNote } from './note.ts';
@@ -21,7 +21,7 @@ export interface Checkpoint {
 
 function checkLine(line: string, what: string): void {
   if (line.length === 0) throw new LedgerError('invalid', `checkpoint ${what} must be non-empty`);
-  if (/[\u0000-\u001f]/.test(line)) throw new LedgerError('invalid', `checkpoint ${what} contains a control character`);
+  if (hasControlChar(line)) throw new LedgerError('invalid', `checkpoint ${what} contains a control character`);
 }
 
 export function formatCheckpoint(cp: Checkpoint): string {

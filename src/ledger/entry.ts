@@ -17,7 +17,7 @@
 //              The timestamp is left out because the log assigns it after the client signed; the
 //              context string keeps a signature made for a ledger entry from meaning anything else.
 import type { KeyObject } from 'node:crypto';
-import { bytesEqual, decodeUtf8, fromBase64, toBase64 } from './bytes.ts';
+import { bytesEqual, decodeUtf8, fromBase64, hasControlChar, toBase64 } from './bytes.ts';
 import { ED25519_SIGNATURE_SIZE, ed25519Sign, ed25519Verify, privateKeyFromSeed, publicKeyFromRaw, rawPublicKey } from './ed25519.ts';
 import { LedgerError } from './errors.ts';
 import { type JsonValue, canonicalBytes } from './jcs.ts';
@@ -67,7 +67,7 @@ function invalid(message: string): never {
 
 function checkText(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) invalid(`${field} must be a string of 1 to ${max} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(value) || /\p{Cs}/u.test(value)) invalid(`${field} contains a control character or a lone surrogate`);
+  if (hasControlChar(value, { includeDel: true }) || /\p{Cs}/u.test(value)) invalid(`${field} contains a control character or a lone surrogate`);
   return value;
 }
 

@@ -11,7 +11,7 @@
 // golang.org/x/mod/sumdb/note, which the C2SP spec grew out of).
 import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { concatBytes, decodeUtf8, encodeUtf8, fromBase64, toBase64 } from './bytes.ts';
+import { concatBytes, decodeUtf8, encodeUtf8, fromBase64, hasControlChar, toBase64 } from './bytes.ts';
 import { ed25519Sign, ed25519Verify, generateSeed, privateKeyFromSeed, publicKeyFromRaw, rawPublicKey, rawSeed } from './ed25519.ts';
 import { LedgerError } from './errors.ts';
 
@@ -132,7 +132,7 @@ export function generateNoteKey(name: string): { signerKey: string; verifierKey:
 
 /** Only newline below U+0020, and well-formed UTF-16 so it encodes to valid UTF-8. */
 function checkNoteChars(text: string, what: string): void {
-  if (/[\u0000-\u0009\u000b-\u001f]/.test(text)) throw new LedgerError('invalid', `${what} contains an ASCII control character other than newline`);
+  if (hasControlChar(text, { allowNewline: true })) throw new LedgerError('invalid', `${what} contains an ASCII control character other than newline`);
   if (/\p{Cs}/u.test(text)) throw new LedgerError('invalid', `${what} is not valid Unicode (lone surrogate)`);
 }
 

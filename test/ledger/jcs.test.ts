@@ -104,7 +104,7 @@ describe('JCS structure', () => {
   });
 
   it('refuses what is not I-JSON instead of dropping or coercing it', () => {
-    const bad: unknown[] = [undefined, () => 1, Symbol('s'), 1n, new Date(0), new Map(), { a: undefined }, [1, , 2], { toJSON: 1, x: new Uint8Array(1) }];
+    const bad: unknown[] = [undefined, () => 1, Symbol('s'), 1n, new Date(0), new Map(), { a: undefined }, new Array<number>(2), { toJSON: 1, x: new Uint8Array(1) }];
     for (const v of bad) assert.throws(() => canonicalize(v), (e) => isLedgerError(e, 'invalid'), String(typeof v));
     let deep: unknown = 1;
     for (let i = 0; i < 200; i++) deep = [deep];

@@ -67,11 +67,11 @@ export async function startNodeOrExplain(opts: NodeOptions): Promise<RunningNode
 }
 
 export function describeToken(node: RunningNode, dataDir: string): string[] {
-  if (!node.tokenGenerated) return [];
-  const where = displayPath(node.tokenPath ?? `${dataDir}/admin-token`);
+  const where = node.tokenPath ? displayPath(node.tokenPath) : null;
+  const origin = where === null ? 'from CAIRN_ADMIN_TOKEN' : node.tokenGenerated ? `generated on first start and stored in ${where}` : `stored in ${where}`;
   return [
     `  admin token:   ${node.adminToken}`,
-    `                 (generated on first start and stored in ${where}; the CLI reads it from there, or set CAIRN_TOKEN)`,
+    `                 (${origin}; the CLI reads it from ${where ?? `${dataDir}/admin-token`} or CAIRN_TOKEN)`,
   ];
 }
 
