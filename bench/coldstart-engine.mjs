@@ -43,7 +43,9 @@ const STUB = 'globalThis.Response = class Response { constructor(body, init) { t
 async function bareOnce() {
   const t0 = performance.now();
   const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+  const tIsolate = performance.now();
   const context = await isolate.createContext();
+  const tContext = performance.now();
   await context.eval(STUB);
   const mod = await isolate.compileModule(HELLO, { filename: 'hello.js' });
   await mod.instantiate(context, () => { throw new Error('no imports'); });
@@ -55,7 +57,7 @@ async function bareOnce() {
   context.release();
   isolate.dispose();
   if (body !== '200 Hello from Cairn!') throw new Error(`bare isolate answered ${JSON.stringify(body)}`);
-  return { create: tCreated - t0, first: tFirst - t0, invoke: tFirst - tCreated };
+  return { isolate: tIsolate - t0, context: tContext - t0, create: tCreated - t0, first: tFirst - t0, invoke: tFirst - tCreated };
 }
 
 const cairn = [];

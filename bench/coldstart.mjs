@@ -23,7 +23,7 @@ export async function runColdStart({ iterations = 200, deploys = 30, restarts = 
       iterations: line.iterations,
       warmup: line.warmup,
       cairn: { create: pick(line.cairn, 'create'), startMs: pick(line.cairn, 'startMs'), invoke: pick(line.cairn, 'invoke'), first: pick(line.cairn, 'first') },
-      bare: { create: pick(line.bare, 'create'), invoke: pick(line.bare, 'invoke'), first: pick(line.bare, 'first') },
+      bare: { isolate: pick(line.bare, 'isolate'), context: pick(line.bare, 'context'), create: pick(line.bare, 'create'), invoke: pick(line.bare, 'invoke'), first: pick(line.bare, 'first') },
     };
   } catch (err) {
     L.log(`  coldstart: engine FAILED: ${err.message}`);
@@ -95,6 +95,8 @@ export function printColdStart(res) {
     out += `  FAILED: ${e?.error?.split('\n')[0]}\n`;
   } else {
     out += L.table(['measure', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'p50 × bare'], [
+      ['bare isolated-vm: new Isolate()', L.fmt(e.bare.isolate.p50), L.fmt(e.bare.isolate.p90), L.fmt(e.bare.isolate.p99), L.fmt(e.bare.isolate.max), '—'],
+      ['bare isolated-vm: + createContext()', L.fmt(e.bare.context.p50), L.fmt(e.bare.context.p90), L.fmt(e.bare.context.p99), L.fmt(e.bare.context.max), '—'],
       ['bare isolated-vm: isolate + context + module', L.fmt(e.bare.create.p50), L.fmt(e.bare.create.p90), L.fmt(e.bare.create.p99), L.fmt(e.bare.create.max), '1.00×'],
       ['bare isolated-vm: + first call', L.fmt(e.bare.first.p50), L.fmt(e.bare.first.p90), L.fmt(e.bare.first.p99), L.fmt(e.bare.first.max), '1.00×'],
       ['Cairn createInstance (instance.startMs)', L.fmt(e.cairn.startMs.p50), L.fmt(e.cairn.startMs.p90), L.fmt(e.cairn.startMs.p99), L.fmt(e.cairn.startMs.max), L.fmt(e.cairn.startMs.p50 / e.bare.create.p50) + '×'],

@@ -214,9 +214,19 @@ export function rssKbOf(pid) {
   }
 }
 
+/** A short description of a process: its command line, trimmed. */
+export function cmdOf(pid) {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return argv.map((a) => (a.length > 60 ? a.slice(0, 57) + '...' : a)).join(' ').slice(0, 200);
+  } catch {
+    return '?';
+  }
+}
+
 export function treeRss(pid) {
   const pids = treePids(pid);
-  const per = pids.map((p) => ({ pid: p, kb: rssKbOf(p) }));
+  const per = pids.map((p) => ({ pid: p, kb: rssKbOf(p), cmd: cmdOf(p) }));
   return { kb: per.reduce((s, x) => s + x.kb, 0), processes: per };
 }
 
@@ -224,61 +234,79 @@ export function treeRss(pid) {
 // Load generation.
 
 /**
- * One autocannon measurement: `warmupS` seconds discarded, then `durationS` seconds measured.
- * `serverPid` (optional): CPU used by that process tree during the measurement is reported.
+ * One autocannon measurement: a single run of `warmupS + durationS` seconds on the same 64
+ * connections; responses that complete during the first `warmupS` seconds are discarded. (One run,
+ * not two: stopping autocannon drops its connections with requests in flight, and the next run
+ * must not inherit what that does to the server.) `serverPid` (optional): CPU used by that process
+ * tree during the measured window is reported.
  */
 export async function loadTest(url, { connections = 64, durationS = 10, warmupS = 2, serverPid = null } = {}) {
-  if (warmupS > 0) await runAutocannon({ url, connections, duration: warmupS });
-  const cpu0 = process.cpuUsage();
-  const srv0 = serverPid ? treeCpuMs(serverPid) : 0;
-  const busy0 = machineBusyMs();
-  const t0 = performance.now();
-  const { result: r, latencies } = await runAutocannon({ url, connections, duration: durationS }, true);
-  const wallMs = performance.now() - t0;
-  const cpu1 = process.cpuUsage(cpu0);
-  const srvMs = serverPid ? treeCpuMs(serverPid) - srv0 : null;
-  const busyMs = machineBusyMs() - busy0;
-  const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
-  // autocannon's own histogram has 1 ms resolution; percentiles here come from every response's
-  // exact time (2xx responses only, as autocannon does).
-  const lat = summarize(latencies);
+  let lat = new Float64Array(1 << 20);
+  let n = 0;
+  let measuring = false;
+  const codes = {};
+  let errors = 0;
+  let timeouts = 0;
+  let snap0 = null;
+  let snap1 = null;
+  const snapshot = () => ({ t: performance.now(), cpu: process.cpuUsage(), srv: serverPid ? treeCpuMs(serverPid) : 0, busy: machineBusyMs() });
+  const result = await new Promise((resolve, reject) => {
+    const inst = autocannon({ url, connections, duration: warmupS + durationS, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(res)));
+    const startTimer = setTimeout(() => { snap0 = snapshot(); measuring = true; }, warmupS * 1000);
+    const stopTimer = setTimeout(() => { measuring = false; snap1 = snapshot(); }, (warmupS + durationS) * 1000 - 50);
+    inst.on('done', () => { clearTimeout(startTimer); clearTimeout(stopTimer); if (!snap1) { measuring = false; snap1 = snapshot(); } });
+    inst.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (!measuring) return;
+      codes[statusCode] = (codes[statusCode] ?? 0) + 1;
+      if (statusCode < 200 || statusCode > 299) return;
+      if (n === lat.length) { const bigger = new Float64Array(lat.length * 2); bigger.set(lat); lat = bigger; }
+      lat[n++] = responseTime;
+    });
+    inst.on('reqError', (err) => { if (!measuring) return; if (/timeout/i.test(err?.message ?? '') || err?.code === 'ETIMEDOUT') timeouts++; else errors++; });
+  });
+  if (!snap0) snap0 = snap1 ?? snapshot();
+  const wallMs = snap1.t - snap0.t;
+  const genMs = (snap1.cpu.user - snap0.cpu.user + snap1.cpu.system - snap0.cpu.system) / 1000;
+  const srvMs = serverPid ? snap1.srv - snap0.srv : null;
+  const busyMs = snap1.busy - snap0.busy;
+  const total = Object.values(codes).reduce((x, y) => x + y, 0);
+  // autocannon's own histogram has 1 ms resolution; the percentiles here come from every 2xx
+  // response's exact time.
+  const l = summarize(lat.subarray(0, n));
   return {
-    reqPerSec: r.requests.total / (wallMs / 1000),
-    p50: lat.p50,
-    p90: lat.p90,
-    p99: lat.p99,
-    max: lat.max,
-    meanLatency: lat.mean,
-    autocannon: { reqPerSecAvg: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 },
-    total: r.requests.total,
-    ok2xx: r['2xx'],
-    non2xx: r.non2xx,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    statusCodes,
+    reqPerSec: total / (wallMs / 1000),
+    p50: l.p50,
+    p90: l.p90,
+    p99: l.p99,
+    max: l.max,
+    meanLatency: l.mean,
+    total,
+    ok2xx: n,
+    non2xx: total - n,
+    errors,
+    timeouts,
+    statusCodes: codes,
     wallMs,
-    // CPU cores used on average during the measurement (this machine has 2).
-    loadGenCores: (cpu1.user + cpu1.system) / 1000 / wallMs,
+    wholeRun: { total: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts },
+    // CPU cores used on average during the measured window (this machine has 2).
+    loadGenCores: genMs / wallMs,
     serverCores: srvMs === null ? null : srvMs / wallMs,
-    // Everything else the machine ran meanwhile (other users' work, the kernel's share not
-    // charged to either process): a noise indicator, ideally ~0.
-    otherCores: Math.max(0, (busyMs - (cpu1.user + cpu1.system) / 1000 - (srvMs ?? 0)) / wallMs),
+    // Everything else the machine ran meanwhile (other users' work, kernel time not charged to
+    // either process): a noise indicator, ideally ~0.
+    otherCores: Math.max(0, (busyMs - genMs - (srvMs ?? 0)) / wallMs),
   };
 }
 
-function runAutocannon(opts, record = false) {
-  return new Promise((resolve, reject) => {
-    let lat = record ? new Float64Array(1 << 20) : null;
-    let n = 0;
-    const inst = autocannon({ ...opts, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(record ? { result: res, latencies: lat.subarray(0, n) } : res)));
-    if (record) {
-      inst.on('response', (_client, statusCode, _bytes, responseTime) => {
-        if (statusCode < 200 || statusCode > 299) return;
-        if (n === lat.length) { const bigger = new Float64Array(lat.length * 2); bigger.set(lat); lat = bigger; }
-        lat[n++] = responseTime;
-      });
-    }
-  });
+/** After the load generator has gone: does the target still answer? (ms, or the error) */
+export async function healthAfterLoad(url, timeoutMs = 3000) {
+  const t0 = performance.now();
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = await r.text();
+    return { ok: r.ok, status: r.status, ms: performance.now() - t0, body: r.ok ? undefined : body.slice(0, 300) };
+  } catch (err) {
+    return { ok: false, status: null, ms: performance.now() - t0, error: `no answer within ${timeoutMs} ms (${err.name})` };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,8 +476,9 @@ export function percentile(sorted, p) {
 }
 
 export function summarize(values) {
-  const s = [...values].sort((a, b) => a - b);
+  const s = Float64Array.from(values).sort();
   const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  if (s.length === 0) return { n: 0, p50: null, p90: null, p99: null, min: null, max: null, mean: null };
   return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), min: s[0], max: s[s.length - 1], mean };
 }
 

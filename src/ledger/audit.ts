@@ -55,7 +55,9 @@ export async function auditStore(store: LedgerStore, options: AuditOptions = {})
     const ext = extendFrontier(frontier, entries);
     const leafIds: NodeId[] = entries.map((_, i) => ({ level: 0, index: start + i }));
     await compare(store, leafIds, ext.leafHashes, 'leaf hash of entry');
-    await compare(store, ext.nodes, ext.nodes.map((n) => n.hash), 'node');
+    // Level by level, so each level's nodes form one contiguous run a store can read as a range.
+    const nodes = [...ext.nodes].sort((a, b) => a.level - b.level || a.index - b.index);
+    await compare(store, nodes, nodes.map((n) => n.hash), 'node');
     nodesChecked += leafIds.length + ext.nodes.length;
     frontier = ext.frontier;
   }

@@ -14,7 +14,7 @@ export interface Frontier {
 export const EMPTY_FRONTIER: Frontier = { size: 0, hashes: [] };
 
 export function frontierRoot(f: Frontier): Uint8Array {
-  return f.size === 0 ? EMPTY_ROOT : foldSubtrees(f.hashes);
+  return f.size === 0 ? new Uint8Array(EMPTY_ROOT) : foldSubtrees(f.hashes);
 }
 
 export interface Extension {

@@ -111,7 +111,7 @@ export function signEntry(f: SignedFields, key: KeyObject | Uint8Array): EntrySi
   };
 }
 
-/** True if the entry carries a signature that verifies over its fields; false if unsigned or bad. */
+/** True if the entry carries a signature that verifies over its fields; false if unsigned or bad. Throws LedgerError 'invalid' for a malformed signature object. */
 export function verifyEntrySignature(entry: SignedFields & { readonly signature?: EntrySignature }): boolean {
   if (!entry.signature) return false;
   const sig = checkSignatureShape(entry.signature);

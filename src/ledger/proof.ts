@@ -79,7 +79,7 @@ export async function hashRanges(reader: NodeReader, ranges: readonly LeafRange[
 /** MTH(D[0:size]) — the tree head of any size up to the store's. */
 export async function rootHash(reader: NodeReader, size: number): Promise<Uint8Array> {
   if (!isTreeSize(size)) throw new LedgerError('out-of-range', `tree size must be a non-negative safe integer, got ${String(size)}`);
-  if (size === 0) return EMPTY_ROOT;
+  if (size === 0) return new Uint8Array(EMPTY_ROOT); // a copy: callers may write to what they get
   const [root] = await hashRanges(reader, [{ start: 0, end: size }]);
   return root as Uint8Array;
 }

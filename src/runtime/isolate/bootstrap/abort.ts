@@ -2,7 +2,7 @@
 // algorithms for internal users such as fetch, streams piping and event listeners).
 import { DOMException } from './domexception.ts';
 import { Event, EventTarget, defineEventHandler, fire, hooks } from './events.ts';
-import { ILLEGAL, enforceRangeULL, requireArgs, tag, toSequence } from './util.ts';
+import { ILLEGAL, enforceRangeULL, requireArgs, toSequence } from './util.ts';
 import { internalSetTimeout } from './timers.ts';
 
 let signalInternals: {
@@ -16,6 +16,7 @@ let signalInternals: {
 };
 
 export class AbortSignal extends EventTarget {
+  get [Symbol.toStringTag](): string { return 'AbortSignal'; }
   #aborted = false;
   #reason: any = undefined;
   #algorithms: Set<() => void> | null = null;
@@ -116,7 +117,6 @@ export class AbortSignal extends EventTarget {
     };
   }
 }
-tag(AbortSignal, 'AbortSignal');
 defineEventHandler(AbortSignal.prototype, 'abort');
 
 function runAbortSteps(s: AbortSignal): void {
@@ -150,6 +150,7 @@ export function createDependent(signals: AbortSignal[]): AbortSignal {
 }
 
 export class AbortController {
+  get [Symbol.toStringTag](): string { return 'AbortController'; }
   #signal: AbortSignal;
   constructor() {
     this.#signal = signalInternals.create();
@@ -159,7 +160,6 @@ export class AbortController {
     signalAbort(this.#signal, reason);
   }
 }
-tag(AbortController, 'AbortController');
 
 hooks.isAbortSignal = isAbortSignal;
 hooks.addAbortAlgorithm = addAbortAlgorithm;

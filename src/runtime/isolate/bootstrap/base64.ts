@@ -3,8 +3,14 @@ import { DOMException } from './domexception.ts';
 import { requireArgs, toStr } from './util.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const REVERSE = new Int16Array(128).fill(-1);
-for (let i = 0; i < 64; i++) REVERSE[ALPHABET.charCodeAt(i)] = i;
+let REVERSE: Int16Array | null = null;
+function reverse(): Int16Array {
+  if (REVERSE === null) {
+    REVERSE = new Int16Array(128).fill(-1);
+    for (let i = 0; i < 64; i++) REVERSE[ALPHABET.charCodeAt(i)] = i;
+  }
+  return REVERSE;
+}
 
 export function base64Encode(bytes: Uint8Array): string {
   let out = '';
@@ -37,10 +43,11 @@ export function forgivingBase64Decode(input: string): Uint8Array | null {
   if (s.length % 4 === 1) return null;
   const n = s.length;
   const out = new Uint8Array((n * 3) >> 2);
+  const REV = reverse();
   let buffer = 0, bits = 0, p = 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    const v = c < 128 ? REVERSE[c]! : -1;
+    const v = c < 128 ? REV[c]! : -1;
     if (v < 0) return null;
     buffer = (buffer << 6) | v;
     bits += 6;

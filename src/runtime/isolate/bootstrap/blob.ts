@@ -2,7 +2,7 @@
 // it); stream() is a byte stream that enqueues copies, so the Blob's memory is never transferred.
 import { utf8Decode, utf8Encode } from './encoding.ts';
 import { newByteStreamFromBytes } from './streams.ts';
-import { dict, exactBuffer, isObject, requireArgs, tag, toLongLong, toSequence, toUSV, viewOf } from './util.ts';
+import { dict, exactBuffer, isObject, requireArgs, toLongLong, toSequence, toUSV, viewOf } from './util.ts';
 
 const KEY = Symbol('blob internal');
 
@@ -22,6 +22,7 @@ let blobInternals: {
 };
 
 export class Blob {
+  get [Symbol.toStringTag](): string { return 'Blob'; }
   #bytes: Uint8Array;
   #type: string;
 
@@ -98,7 +99,6 @@ export class Blob {
     };
   }
 }
-tag(Blob, 'Blob');
 
 function processParts(parts: any[], native: boolean): Uint8Array {
   const chunks: Uint8Array[] = [];
@@ -127,6 +127,7 @@ function processParts(parts: any[], native: boolean): Uint8Array {
 }
 
 export class File extends Blob {
+  get [Symbol.toStringTag](): string { return 'File'; }
   #name: string;
   #lastModified: number;
   constructor(fileBits: any, fileName: any, options: any = undefined) {
@@ -146,7 +147,6 @@ export class File extends Blob {
   get lastModified(): number { return this.#lastModified; }
   static isFile(v: any): boolean { return v !== null && typeof v === 'object' && #name in v; }
 }
-tag(File, 'File');
 const isFileFn = File.isFile;
 delete (File as any).isFile;
 

@@ -2,7 +2,7 @@
 // deflate-raw (RFC 1951) and gzip (RFC 1952). fflate does the DEFLATE work (loaded on first use);
 // the zlib/gzip framing, checksums and the single-member/trailing-data rules are checked here.
 import { TransformStream } from './streams.ts';
-import { hostCall, requireArgs, tag, viewOf } from './util.ts';
+import { hostCall, requireArgs, viewOf } from './util.ts';
 
 let fflate: any = null;
 function lib(): any {
@@ -194,6 +194,7 @@ class Decompressor {
 }
 
 export class CompressionStream {
+  get [Symbol.toStringTag](): string { return 'CompressionStream'; }
   #transform: any;
   constructor(format: any) {
     requireArgs(arguments.length, 1, "'CompressionStream' constructor");
@@ -213,9 +214,9 @@ export class CompressionStream {
   get readable(): any { return this.#transform.readable; }
   get writable(): any { return this.#transform.writable; }
 }
-tag(CompressionStream, 'CompressionStream');
 
 export class DecompressionStream {
+  get [Symbol.toStringTag](): string { return 'DecompressionStream'; }
   #transform: any;
   constructor(format: any) {
     requireArgs(arguments.length, 1, "'DecompressionStream' constructor");
@@ -231,4 +232,3 @@ export class DecompressionStream {
   get readable(): any { return this.#transform.readable; }
   get writable(): any { return this.#transform.writable; }
 }
-tag(DecompressionStream, 'DecompressionStream');

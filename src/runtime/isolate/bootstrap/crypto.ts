@@ -3,13 +3,14 @@
 // CryptoKey here only carries a handle plus its (cached) attributes.
 import { DOMException } from './domexception.ts';
 import { registerSerializable } from './structured-clone.ts';
-import { ILLEGAL, hostCall, isObject, tag, toSequence, viewOf } from './util.ts';
+import { ILLEGAL, hostCall, isObject, toSequence, viewOf } from './util.ts';
 
 interface KeyInfo { handle: number; type: string; extractable: boolean; algorithm: any; usages: string[] }
 
 let keyInternals: { make: (info: KeyInfo) => CryptoKey; handle: (k: any) => number; is: (v: any) => boolean; info: (k: any) => KeyInfo };
 
 export class CryptoKey {
+  get [Symbol.toStringTag](): string { return 'CryptoKey'; }
   #info: KeyInfo;
   constructor(key: any = undefined, info: any = undefined) {
     if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
@@ -28,7 +29,6 @@ export class CryptoKey {
     };
   }
 }
-tag(CryptoKey, 'CryptoKey');
 
 export function isCryptoKey(v: any): boolean {
   return keyInternals.is(v);
@@ -157,6 +157,7 @@ function need(n: number, min: number, what: string): void {
 }
 
 export class SubtleCrypto {
+  get [Symbol.toStringTag](): string { return 'SubtleCrypto'; }
   #brand = true;
   constructor(key: any = undefined) {
     if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
@@ -243,7 +244,6 @@ export class SubtleCrypto {
     });
   }
 }
-tag(SubtleCrypto, 'SubtleCrypto');
 
 // ---------------------------------------------------------------------------------------------
 // Crypto
@@ -271,6 +271,7 @@ function randomBytesInto(dst: Uint8Array): void {
 }
 
 export class Crypto {
+  get [Symbol.toStringTag](): string { return 'Crypto'; }
   #subtle: SubtleCrypto;
   constructor(key: any = undefined) {
     if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
@@ -302,7 +303,6 @@ export class Crypto {
     return h;
   }
 }
-tag(Crypto, 'Crypto');
 
 export function newCrypto(): Crypto {
   return new Crypto(ILLEGAL);

@@ -10,17 +10,8 @@ const CODES: Record<string, number> = {
   URLMismatchError: 21, QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
 };
 
-const CONSTANTS: Array<[string, number]> = [
-  ['INDEX_SIZE_ERR', 1], ['DOMSTRING_SIZE_ERR', 2], ['HIERARCHY_REQUEST_ERR', 3], ['WRONG_DOCUMENT_ERR', 4],
-  ['INVALID_CHARACTER_ERR', 5], ['NO_DATA_ALLOWED_ERR', 6], ['NO_MODIFICATION_ALLOWED_ERR', 7],
-  ['NOT_FOUND_ERR', 8], ['NOT_SUPPORTED_ERR', 9], ['INUSE_ATTRIBUTE_ERR', 10], ['INVALID_STATE_ERR', 11],
-  ['SYNTAX_ERR', 12], ['INVALID_MODIFICATION_ERR', 13], ['NAMESPACE_ERR', 14], ['INVALID_ACCESS_ERR', 15],
-  ['VALIDATION_ERR', 16], ['TYPE_MISMATCH_ERR', 17], ['SECURITY_ERR', 18], ['NETWORK_ERR', 19],
-  ['ABORT_ERR', 20], ['URL_MISMATCH_ERR', 21], ['QUOTA_EXCEEDED_ERR', 22], ['TIMEOUT_ERR', 23],
-  ['INVALID_NODE_TYPE_ERR', 24], ['DATA_CLONE_ERR', 25],
-];
-
 export class DOMException extends Error {
+  get [Symbol.toStringTag](): string { return 'DOMException'; }
   #name: string;
   #message: string;
   constructor(message: any = undefined, name: any = undefined) {
@@ -35,17 +26,37 @@ export class DOMException extends Error {
   get code(): number { return CODES[this.#name] ?? 0; }
   static isDOMException(v: any): boolean { return v !== null && typeof v === 'object' && #name in v; }
 }
-tag(DOMException, 'DOMException');
-for (const k of ['name', 'message', 'code']) {
-  const d = Object.getOwnPropertyDescriptor(DOMException.prototype, k)!;
-  d.enumerable = true;
-  Object.defineProperty(DOMException.prototype, k, d);
-}
-for (const [k, v] of CONSTANTS) {
-  const d = { value: v, writable: false, enumerable: true, configurable: false };
-  Object.defineProperty(DOMException, k, d);
-  Object.defineProperty(DOMException.prototype, k, d);
-}
+// Constants: read-only, non-configurable, enumerable data properties (one object literal: cheap to
+// define in every fresh context).
+const constants: PropertyDescriptorMap = {
+  INDEX_SIZE_ERR: { value: 1, enumerable: true },
+  DOMSTRING_SIZE_ERR: { value: 2, enumerable: true },
+  HIERARCHY_REQUEST_ERR: { value: 3, enumerable: true },
+  WRONG_DOCUMENT_ERR: { value: 4, enumerable: true },
+  INVALID_CHARACTER_ERR: { value: 5, enumerable: true },
+  NO_DATA_ALLOWED_ERR: { value: 6, enumerable: true },
+  NO_MODIFICATION_ALLOWED_ERR: { value: 7, enumerable: true },
+  NOT_FOUND_ERR: { value: 8, enumerable: true },
+  NOT_SUPPORTED_ERR: { value: 9, enumerable: true },
+  INUSE_ATTRIBUTE_ERR: { value: 10, enumerable: true },
+  INVALID_STATE_ERR: { value: 11, enumerable: true },
+  SYNTAX_ERR: { value: 12, enumerable: true },
+  INVALID_MODIFICATION_ERR: { value: 13, enumerable: true },
+  NAMESPACE_ERR: { value: 14, enumerable: true },
+  INVALID_ACCESS_ERR: { value: 15, enumerable: true },
+  VALIDATION_ERR: { value: 16, enumerable: true },
+  TYPE_MISMATCH_ERR: { value: 17, enumerable: true },
+  SECURITY_ERR: { value: 18, enumerable: true },
+  NETWORK_ERR: { value: 19, enumerable: true },
+  ABORT_ERR: { value: 20, enumerable: true },
+  URL_MISMATCH_ERR: { value: 21, enumerable: true },
+  QUOTA_EXCEEDED_ERR: { value: 22, enumerable: true },
+  TIMEOUT_ERR: { value: 23, enumerable: true },
+  INVALID_NODE_TYPE_ERR: { value: 24, enumerable: true },
+  DATA_CLONE_ERR: { value: 25, enumerable: true },
+};
+Object.defineProperties(DOMException, constants);
+Object.defineProperties(DOMException.prototype, constants);
 const isDOMExceptionFn = DOMException.isDOMException;
 delete (DOMException as any).isDOMException;
 export const isDOMException: (v: any) => boolean = isDOMExceptionFn;

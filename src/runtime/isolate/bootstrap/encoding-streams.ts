@@ -1,9 +1,10 @@
 // Encoding §7.5 TextDecoderStream and §7.6 TextEncoderStream (TransformStream based).
 import { DecoderState, getEncoding, utf8Encode } from './encoding.ts';
 import { TransformStream } from './streams.ts';
-import { dict, tag, viewOf } from './util.ts';
+import { dict, viewOf } from './util.ts';
 
 export class TextEncoderStream {
+  get [Symbol.toStringTag](): string { return 'TextEncoderStream'; }
   #transform: any;
   constructor() {
     let pending = '';
@@ -28,9 +29,9 @@ export class TextEncoderStream {
   get readable(): any { return this.#transform.readable; }
   get writable(): any { return this.#transform.writable; }
 }
-tag(TextEncoderStream, 'TextEncoderStream');
 
 export class TextDecoderStream {
+  get [Symbol.toStringTag](): string { return 'TextDecoderStream'; }
   #state: DecoderState;
   #transform: any;
   constructor(label: any = 'utf-8', options: any = undefined) {
@@ -57,4 +58,3 @@ export class TextDecoderStream {
   get readable(): any { return this.#transform.readable; }
   get writable(): any { return this.#transform.writable; }
 }
-tag(TextDecoderStream, 'TextDecoderStream');

@@ -1,6 +1,6 @@
 // Encoding Standard: UTF-8 encoder/decoder (§9.1), UTF-16LE/BE decoders (§14), windows-1252
 // (single-byte, §10), labels (§4.2), TextEncoder (§7.4) and TextDecoder (§7.2).
-import { dict, requireArgs, tag, toUSV, viewOf } from './util.ts';
+import { dict, requireArgs, toUSV, viewOf } from './util.ts';
 
 // ---------------------------------------------------------------------------------------------
 // UTF-8 encoding
@@ -272,20 +272,23 @@ class Windows1252Decoder implements Decoder {
 // ---------------------------------------------------------------------------------------------
 // Labels
 
-const LABELS: Record<string, string> = {};
-for (const [name, labels] of [
+const LABEL_LIST: Array<[string, string]> = [
   ['utf-8', 'unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8'],
   ['utf-16be', 'unicodefffe utf-16be'],
   ['utf-16le', 'csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le'],
   ['windows-1252', 'ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252'],
-] as const) {
-  for (const l of labels.split(' ')) LABELS[l] = name;
-}
+];
+let LABELS: Map<string, string> | null = null;
 
 /** Encoding "get an encoding": the canonical name, or null for unknown/unsupported labels. */
 export function getEncoding(label: string): string | null {
+  if (label === 'utf-8') return label;
+  if (LABELS === null) {
+    LABELS = new Map();
+    for (const [name, labels] of LABEL_LIST) for (const l of labels.split(' ')) LABELS.set(l, name);
+  }
   const key = label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '').toLowerCase();
-  return Object.prototype.hasOwnProperty.call(LABELS, key) ? LABELS[key]! : null;
+  return LABELS.get(key) ?? null;
 }
 
 function newDecoder(encoding: string): Decoder {
@@ -344,6 +347,7 @@ export class DecoderState {
 // TextEncoder / TextDecoder
 
 export class TextEncoder {
+  get [Symbol.toStringTag](): string { return 'TextEncoder'; }
   get encoding(): string { return 'utf-8'; }
   encode(input: any = ''): Uint8Array {
     return utf8Encode(toUSV(input));
@@ -355,9 +359,9 @@ export class TextEncoder {
     return encodeInto(s, destination);
   }
 }
-tag(TextEncoder, 'TextEncoder');
 
 export class TextDecoder {
+  get [Symbol.toStringTag](): string { return 'TextDecoder'; }
   #state: DecoderState;
   constructor(label: any = 'utf-8', options: any = undefined) {
     const encoding = getEncoding(`${label}`);
@@ -386,4 +390,3 @@ export class TextDecoder {
     return st.run(bytes, !stream);
   }
 }
-tag(TextDecoder, 'TextDecoder');

@@ -2,7 +2,7 @@
 // the dispatch algorithm for a target without parents), and the HTML event interfaces
 // ErrorEvent, PromiseRejectionEvent and MessageEvent. Event handler IDL attributes (onabort, ...).
 import { DOMException } from './domexception.ts';
-import { coarseNow, dict, requireArgs, tag, toStr } from './util.ts';
+import { coarseNow, dict, requireArgs, toStr } from './util.ts';
 
 const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3;
 
@@ -38,6 +38,7 @@ let eventInternals: {
 };
 
 export class Event {
+  get [Symbol.toStringTag](): string { return 'Event'; }
   #type: string;
   #bubbles = false;
   #cancelable = false;
@@ -126,11 +127,13 @@ export class Event {
     };
   }
 }
-tag(Event, 'Event');
-for (const [k, v] of [['NONE', NONE], ['CAPTURING_PHASE', CAPTURING_PHASE], ['AT_TARGET', AT_TARGET], ['BUBBLING_PHASE', BUBBLING_PHASE]] as const) {
-  const d = { value: v, writable: false, enumerable: true, configurable: false };
-  Object.defineProperty(Event, k, d);
-  Object.defineProperty(Event.prototype, k, d);
+{
+  const phases: PropertyDescriptorMap = {
+    NONE: { value: NONE, enumerable: true }, CAPTURING_PHASE: { value: CAPTURING_PHASE, enumerable: true },
+    AT_TARGET: { value: AT_TARGET, enumerable: true }, BUBBLING_PHASE: { value: BUBBLING_PHASE, enumerable: true },
+  };
+  Object.defineProperties(Event, phases);
+  Object.defineProperties(Event.prototype, phases);
 }
 
 export function isEvent(v: any): boolean {
@@ -142,6 +145,7 @@ export function markTrusted(e: any): any {
 }
 
 export class CustomEvent extends Event {
+  get [Symbol.toStringTag](): string { return 'CustomEvent'; }
   #detail: any;
   constructor(type: any, eventInitDict: any = undefined) {
     requireArgs(arguments.length, 1, "'CustomEvent' constructor");
@@ -157,9 +161,9 @@ export class CustomEvent extends Event {
     this.#detail = detail;
   }
 }
-tag(CustomEvent, 'CustomEvent');
 
 export class ErrorEvent extends Event {
+  get [Symbol.toStringTag](): string { return 'ErrorEvent'; }
   #message: string;
   #filename: string;
   #lineno: number;
@@ -181,9 +185,9 @@ export class ErrorEvent extends Event {
   get colno(): number { return this.#colno; }
   get error(): any { return this.#error; }
 }
-tag(ErrorEvent, 'ErrorEvent');
 
 export class PromiseRejectionEvent extends Event {
+  get [Symbol.toStringTag](): string { return 'PromiseRejectionEvent'; }
   #promise: any;
   #reason: any;
   constructor(type: any, eventInitDict: any) {
@@ -200,9 +204,9 @@ export class PromiseRejectionEvent extends Event {
   get promise(): any { return this.#promise; }
   get reason(): any { return this.#reason; }
 }
-tag(PromiseRejectionEvent, 'PromiseRejectionEvent');
 
 export class MessageEvent extends Event {
+  get [Symbol.toStringTag](): string { return 'MessageEvent'; }
   #data: any;
   #origin: string;
   #lastEventId: string;
@@ -236,7 +240,6 @@ export class MessageEvent extends Event {
   get source(): any { return this.#source; }
   get ports(): readonly any[] { return this.#ports; }
 }
-tag(MessageEvent, 'MessageEvent');
 
 // ---------------------------------------------------------------------------------------------
 // EventTarget
@@ -277,6 +280,7 @@ function removeListener(map: Map<string, Listener[]>, type: string, l: Listener)
 }
 
 export class EventTarget {
+  get [Symbol.toStringTag](): string { return 'EventTarget'; }
   constructor() {
     targets.set(this, new Map());
   }
@@ -334,7 +338,6 @@ export class EventTarget {
     return dispatch(self, event, false);
   }
 }
-tag(EventTarget, 'EventTarget');
 
 function invoke(target: any, map: Map<string, Listener[]>, event: any, capturing: boolean): void {
   if (eventInternals.stopped(event)) return;

@@ -11,10 +11,10 @@ import {
   type Guard,
 } from './headers.ts';
 import { mimeEssence, parseMimeType } from './mime.ts';
-import { isDisturbed, isReadableStream, newByteStreamFromBytes, newUsedStream, readAllBytes } from './streams.ts';
+import { isDisturbed, isReadableStream, markDisturbed, newByteStreamFromBytes, newUsedStream, readAllBytes } from './streams.ts';
 import { isURLSearchParams, parseURL, parseUrlencodedString, serializeURL } from './url.ts';
 import { formDataFromEntries } from './formdata.ts';
-import { dict, exactBuffer, requireArgs, tag, toByteString, toUSV, toUnsignedShort, viewOf } from './util.ts';
+import { dict, exactBuffer, requireArgs, toByteString, toUSV, toUnsignedShort, viewOf } from './util.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Bodies
@@ -131,32 +131,15 @@ function packageData(bytes: Uint8Array, owned: boolean, kind: string, headers: H
   throw new TypeError('unknown body kind');
 }
 
-function defineBodyMixin(C: any, access: (self: any) => { body: BodyState | null; headers: Headers }): void {
-  const proto = C.prototype;
-  for (const kind of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text']) {
-    Object.defineProperty(proto, kind, {
-      value: {
-        [kind](this: any) {
-          let a;
-          try {
-            a = access(this);
-          } catch (e) {
-            return Promise.reject(e);
-          }
-          return consume(a.body).then(({ bytes, owned }) => packageData(bytes, owned, kind, a.headers));
-        },
-      }[kind],
-      writable: true, enumerable: true, configurable: true,
-    });
+/** Body mixin consume methods: a rejected promise (never a throw) for a wrong receiver. */
+function consumeAs(access: () => { body: BodyState | null; headers: Headers }, kind: string): Promise<any> {
+  let a;
+  try {
+    a = access();
+  } catch (e) {
+    return Promise.reject(e);
   }
-  Object.defineProperty(proto, 'body', {
-    get(this: any) { return bodyStream(access(this).body); },
-    enumerable: true, configurable: true,
-  });
-  Object.defineProperty(proto, 'bodyUsed', {
-    get(this: any) { return bodyUsed(access(this).body); },
-    enumerable: true, configurable: true,
-  });
+  return consume(a.body).then(({ bytes, owned }) => packageData(bytes, owned, kind, a.headers));
 }
 
 function cloneBody(st: BodyState | null): [BodyState | null, BodyState | null] {
@@ -217,6 +200,7 @@ let requestInternals: {
 const RAW = Symbol('raw request');
 
 export class Request {
+  get [Symbol.toStringTag](): string { return 'Request'; }
   #f: RequestFields;
 
   constructor(input: any, init: any = undefined) {
@@ -356,6 +340,15 @@ export class Request {
   get signal(): AbortSignal { return requestSignal(this); }
   get duplex(): string { void this.#f; return 'half'; }
 
+  get body(): any { return bodyStream(this.#f.body); }
+  get bodyUsed(): boolean { return bodyUsed(this.#f.body); }
+  arrayBuffer(): Promise<ArrayBuffer> { return consumeAs(() => this.#f, 'arrayBuffer'); }
+  blob(): Promise<any> { return consumeAs(() => this.#f, 'blob'); }
+  bytes(): Promise<Uint8Array> { return consumeAs(() => this.#f, 'bytes'); }
+  formData(): Promise<any> { return consumeAs(() => this.#f, 'formData'); }
+  json(): Promise<any> { return consumeAs(() => this.#f, 'json'); }
+  text(): Promise<string> { return consumeAs(() => this.#f, 'text'); }
+
   clone(): Request {
     const f = this.#f;
     if (bodyUnusable(f.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used");
@@ -378,11 +371,6 @@ export class Request {
     };
   }
 }
-tag(Request, 'Request');
-defineBodyMixin(Request, (self) => {
-  const f = requestInternals.fields(self);
-  return { body: f.body, headers: f.headers };
-});
 
 /** The request's signal, made on first use (a dependent signal when it follows another one). */
 function requestSignal(r: Request): AbortSignal {
@@ -468,6 +456,7 @@ function newFields(guard: Guard): ResponseFields {
 const RAW_RESPONSE = Symbol('raw response');
 
 export class Response {
+  get [Symbol.toStringTag](): string { return 'Response'; }
   #f: ResponseFields;
 
   constructor(body: any = null, init: any = undefined) {
@@ -521,6 +510,15 @@ export class Response {
   get statusText(): string { return this.#f.statusText; }
   get headers(): Headers { return this.#f.headers; }
 
+  get body(): any { return bodyStream(this.#f.body); }
+  get bodyUsed(): boolean { return bodyUsed(this.#f.body); }
+  arrayBuffer(): Promise<ArrayBuffer> { return consumeAs(() => this.#f, 'arrayBuffer'); }
+  blob(): Promise<any> { return consumeAs(() => this.#f, 'blob'); }
+  bytes(): Promise<Uint8Array> { return consumeAs(() => this.#f, 'bytes'); }
+  formData(): Promise<any> { return consumeAs(() => this.#f, 'formData'); }
+  json(): Promise<any> { return consumeAs(() => this.#f, 'json'); }
+  text(): Promise<string> { return consumeAs(() => this.#f, 'text'); }
+
   clone(): Response {
     const f = this.#f;
     if (bodyUnusable(f.body)) throw new TypeError("Failed to execute 'clone' on 'Response': Response body is already used");
@@ -537,11 +535,6 @@ export class Response {
     };
   }
 }
-tag(Response, 'Response');
-defineBodyMixin(Response, (self) => {
-  const f = responseInternals.fields(self);
-  return { body: f.body, headers: f.headers };
-});
 
 export function isResponse(v: any): boolean {
   return responseInternals.is(v);
@@ -583,7 +576,7 @@ export function responseParts(res: any): ResponseParts {
     if (st.bytes !== null && (st.stream === null || (!isDisturbed(st.stream) && !st.stream.locked))) {
       bytes = st.bytes;
       st.used = true;
-      if (st.stream !== null) st.stream._disturbed = true;
+      if (st.stream !== null) markDisturbed(st.stream);
     } else {
       stream = st.stream;
     }

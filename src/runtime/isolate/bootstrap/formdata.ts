@@ -2,7 +2,7 @@
 // and parsing (RFC 7578) used by Body.
 import { File, isBlob, isFile, blobBytes, makeFile } from './blob.ts';
 import { utf8DecodeNoBOM, utf8Encode } from './encoding.ts';
-import { definePairIterable, requireArgs, tag, toUSV } from './util.ts';
+import { pairForEach, pairIterator, iteratorIsEntries, requireArgs, toUSV } from './util.ts';
 
 type Entry = [string, string | File];
 
@@ -23,6 +23,7 @@ function createEntry(name: any, value: any, filename: any, hasFilename: boolean)
 }
 
 export class FormData {
+  get [Symbol.toStringTag](): string { return 'FormData'; }
   #entries: Entry[] = [];
 
   constructor(form: any = undefined, submitter: any = undefined) {
@@ -78,18 +79,19 @@ export class FormData {
     this.#entries = out;
   }
 
+  entries(): any { const get = () => this.#entries; get(); return pairIterator('FormData', get, 2); }
+  keys(): any { const get = () => this.#entries; get(); return pairIterator('FormData', get, 0); }
+  values(): any { const get = () => this.#entries; get(); return pairIterator('FormData', get, 1); }
+  forEach(callback: any, thisArg: any = undefined): void { pairForEach(this, 'FormData', () => this.#entries, callback, thisArg); }
+
   static {
     internals = {
       entries: (f) => f.#entries,
       is: (v) => v !== null && typeof v === 'object' && #entries in v,
     };
-    definePairIterable(FormData, 'FormData', (self: FormData) => {
-      if (!(#entries in self)) throw new TypeError('Illegal invocation');
-      return self.#entries;
-    });
   }
 }
-tag(FormData, 'FormData');
+iteratorIsEntries(FormData);
 
 export function isFormData(v: any): boolean {
   return internals.is(v);

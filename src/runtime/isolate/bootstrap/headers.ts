@@ -1,6 +1,6 @@
 // Fetch §5.2 Headers: header list (lowercase names, insertion order), name/value validation and
 // normalization, guards (none/request/response/immutable), sort-and-combine iteration, getSetCookie.
-import { definePairIterable, isObject, requireArgs, tag, toByteString } from './util.ts';
+import { pairForEach, pairIterator, iteratorIsEntries, isObject, requireArgs, toByteString } from './util.ts';
 
 export type Guard = 'none' | 'request' | 'response' | 'immutable';
 
@@ -66,6 +66,7 @@ function sortAndCombine(list: string[]): Array<[string, string]> {
 }
 
 export class Headers {
+  get [Symbol.toStringTag](): string { return 'Headers'; }
   /** Flat [name, value, name, value, ...], names lowercased. */
   #list: string[] = [];
   #guard: Guard = 'none';
@@ -143,6 +144,11 @@ export class Headers {
     if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
   }
 
+  entries(): any { const get = () => (this.#sorted ??= sortAndCombine(this.#list)); get(); return pairIterator('Headers', get, 2); }
+  keys(): any { const get = () => (this.#sorted ??= sortAndCombine(this.#list)); get(); return pairIterator('Headers', get, 0); }
+  values(): any { const get = () => (this.#sorted ??= sortAndCombine(this.#list)); get(); return pairIterator('Headers', get, 1); }
+  forEach(callback: any, thisArg: any = undefined): void { pairForEach(this, 'Headers', () => (this.#sorted ??= sortAndCombine(this.#list)), callback, thisArg); }
+
   static {
     internals = {
       list: (h) => h.#list,
@@ -152,13 +158,9 @@ export class Headers {
       push: (h, n, v) => { h.#list.push(n, v); h.#sorted = null; },
       is: (v) => v !== null && typeof v === 'object' && #list in v,
     };
-    definePairIterable(Headers, 'Headers', (self: Headers) => {
-      if (!(#list in self)) throw new TypeError('Illegal invocation');
-      return (self.#sorted ??= sortAndCombine(self.#list));
-    });
   }
 }
-tag(Headers, 'Headers');
+iteratorIsEntries(Headers);
 
 function getCombined(l: string[], n: string): string | null {
   let out: string | null = null;

@@ -4,7 +4,7 @@ import { EventTarget, MessageEvent, defineEventHandler, fire, hooks } from './ev
 import { DOMException } from './domexception.ts';
 import { cloneWithTransfer, registerTransferable } from './structured-clone.ts';
 import { internalSetTimeout } from './timers.ts';
-import { ILLEGAL, dict, isObject, requireArgs, tag, toSequence } from './util.ts';
+import { ILLEGAL, dict, isObject, requireArgs, toSequence } from './util.ts';
 
 interface Message { data: any; ports: MessagePort[] }
 
@@ -17,6 +17,7 @@ let portInternals: {
 };
 
 export class MessagePort extends EventTarget {
+  get [Symbol.toStringTag](): string { return 'MessagePort'; }
   #partner: MessagePort | null = null;
   #queue: Message[] = [];
   #started = false;
@@ -97,11 +98,11 @@ export class MessagePort extends EventTarget {
     };
   }
 }
-tag(MessagePort, 'MessagePort');
 defineEventHandler(MessagePort.prototype, 'message', null, (port: any) => port.start());
 defineEventHandler(MessagePort.prototype, 'messageerror');
 
 export class MessageChannel {
+  get [Symbol.toStringTag](): string { return 'MessageChannel'; }
   #port1: MessagePort;
   #port2: MessagePort;
   constructor() {
@@ -112,7 +113,6 @@ export class MessageChannel {
   get port1(): MessagePort { return this.#port1; }
   get port2(): MessagePort { return this.#port2; }
 }
-tag(MessageChannel, 'MessageChannel');
 
 export function isMessagePort(v: any): boolean {
   return portInternals.is(v);

@@ -1,9 +1,10 @@
 // High Resolution Time §4: the Performance interface (now() from the host's monotonic clock,
 // timeOrigin, toJSON()). Performance inherits from EventTarget.
 import { EventTarget } from './events.ts';
-import { ILLEGAL, host, hostCall, tag } from './util.ts';
+import { ILLEGAL, host, hostCall } from './util.ts';
 
 export class Performance extends EventTarget {
+  get [Symbol.toStringTag](): string { return 'Performance'; }
   #brand = true;
   constructor(key: any = undefined) {
     if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
@@ -22,4 +23,3 @@ export class Performance extends EventTarget {
     return { timeOrigin: host.timeOrigin };
   }
 }
-tag(Performance, 'Performance');

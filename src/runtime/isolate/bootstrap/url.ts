@@ -3,7 +3,7 @@
 // UTS #46 tables only for non-ASCII hosts.
 import { utf8DecodeNoBOM, utf8Encode } from './encoding.ts';
 import { toASCII } from './idna.ts';
-import { definePairIterable, hostCall, isObject, requireArgs, tag, toUSV } from './util.ts';
+import { pairForEach, pairIterator, iteratorIsEntries, hostCall, isObject, requireArgs, toUSV } from './util.ts';
 
 interface UrlLib {
   basicURLParse(input: string, options?: any): URLRecord | null;
@@ -71,6 +71,7 @@ let paramsInternals: {
 };
 
 export class URL {
+  get [Symbol.toStringTag](): string { return 'URL'; }
   #url: URLRecord;
   #query: URLSearchParams | null = null;
 
@@ -246,7 +247,7 @@ export class URL {
     };
   }
 }
-tag(URL, 'URL');
+// Web IDL attributes are enumerable (class accessors are not).
 for (const k of ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'searchParams', 'hash']) {
   const d = Object.getOwnPropertyDescriptor(URL.prototype, k)!;
   d.enumerable = true;
@@ -264,6 +265,7 @@ function updateURLQuery(url: URL, list: Array<[string, string]>): void {
 }
 
 export class URLSearchParams {
+  get [Symbol.toStringTag](): string { return 'URLSearchParams'; }
   #list: Array<[string, string]> = [];
   #url: URL | null = null;
 
@@ -369,6 +371,11 @@ export class URLSearchParams {
     if (this.#url !== null) updateURLQuery(this.#url, this.#list);
   }
 
+  entries(): any { const get = () => this.#list; get(); return pairIterator('URLSearchParams', get, 2); }
+  keys(): any { const get = () => this.#list; get(); return pairIterator('URLSearchParams', get, 0); }
+  values(): any { const get = () => this.#list; get(); return pairIterator('URLSearchParams', get, 1); }
+  forEach(callback: any, thisArg: any = undefined): void { pairForEach(this, 'URLSearchParams', () => this.#list, callback, thisArg); }
+
   static {
     paramsInternals = {
       create: (list, url) => {
@@ -381,13 +388,9 @@ export class URLSearchParams {
       list: (p) => p.#list,
       is: (v) => v !== null && typeof v === 'object' && #list in v,
     };
-    definePairIterable(URLSearchParams, 'URLSearchParams', (self: URLSearchParams) => {
-      if (!(#list in self)) throw new TypeError('Illegal invocation');
-      return self.#list;
-    });
   }
 }
-tag(URLSearchParams, 'URLSearchParams');
+iteratorIsEntries(URLSearchParams);
 
 export function isURL(v: any): boolean {
   return urlInternals.is(v);

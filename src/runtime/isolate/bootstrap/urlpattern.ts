@@ -1,6 +1,6 @@
 // URL Pattern Standard: the URLPattern interface. The matching engine (urlpattern-polyfill) is
 // loaded on first use; this class is the interface object and forwards to it.
-import { hostCall, tag } from './util.ts';
+import { hostCall } from './util.ts';
 
 let Impl: any = null;
 function impl(): any {
@@ -10,6 +10,7 @@ function impl(): any {
 let unwrap: (p: any) => any;
 
 export class URLPattern {
+  get [Symbol.toStringTag](): string { return 'URLPattern'; }
   #p: any;
   constructor(input: any = undefined, baseURL: any = undefined, options: any = undefined) {
     const C = impl();
@@ -36,4 +37,3 @@ export class URLPattern {
     };
   }
 }
-tag(URLPattern, 'URLPattern');

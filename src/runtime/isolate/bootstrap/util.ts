@@ -194,55 +194,54 @@ export const ILLEGAL = Symbol('illegal constructor key');
 /** Iterator prototype object (%IteratorPrototype%). */
 export const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
 
-/**
- * Web IDL pair iterator (Headers, FormData, URLSearchParams): `getPairs()` is re-evaluated on
- * every next() and iteration continues at the stored index.
- */
-export function makePairIteratorProto(className: string) {
-  const proto = Object.create(IteratorPrototype);
-  const state = new WeakMap<object, { get: () => Array<[any, any]>; kind: 0 | 1 | 2; i: number }>();
-  defineProperty(proto, 'next', {
-    value: function next(this: any) {
-      const s = state.get(this);
-      if (!s) throw new TypeError(`next method called on incompatible ${className} Iterator`);
-      const pairs = s.get();
-      if (s.i >= pairs.length) return { value: undefined, done: true };
-      const p = pairs[s.i++]!;
-      return { value: s.kind === 0 ? p[0] : s.kind === 1 ? p[1] : [p[0], p[1]], done: false };
-    },
-    writable: true, enumerable: true, configurable: true,
-  });
-  defineProperty(proto, Symbol.toStringTag, { value: `${className} Iterator`, configurable: true });
-  return (get: () => Array<[any, any]>, kind: 0 | 1 | 2) => {
-    const it = Object.create(proto);
-    state.set(it, { get, kind, i: 0 });
-    return it;
-  };
+const iteratorProtos = new Map<string, object>();
+const iteratorState = new WeakMap<object, { get: () => Array<[any, any]>; kind: 0 | 1 | 2; i: number }>();
+
+function iteratorProto(className: string): object {
+  let proto = iteratorProtos.get(className);
+  if (proto === undefined) {
+    proto = Object.create(IteratorPrototype) as object;
+    defineProperty(proto, 'next', {
+      value: function next(this: any) {
+        const s = iteratorState.get(this);
+        if (!s) throw new TypeError(`next method called on incompatible ${className} Iterator`);
+        const pairs = s.get();
+        if (s.i >= pairs.length) return { value: undefined, done: true };
+        const p = pairs[s.i++]!;
+        return { value: s.kind === 0 ? p[0] : s.kind === 1 ? p[1] : [p[0], p[1]], done: false };
+      },
+      writable: true, enumerable: true, configurable: true,
+    });
+    defineProperty(proto, Symbol.toStringTag, { value: `${className} Iterator`, configurable: true });
+    iteratorProtos.set(className, proto);
+  }
+  return proto;
 }
 
-/** Defines keys/values/entries/forEach/@@iterator on a class prototype from a pairs getter. */
-export function definePairIterable(C: any, className: string, pairsOf: (self: any) => Array<[any, any]>): void {
-  const make = makePairIteratorProto(className);
-  const proto = C.prototype;
-  const methods = {
-    entries(this: any) { pairsOf(this); return make(() => pairsOf(this), 2); },
-    keys(this: any) { pairsOf(this); return make(() => pairsOf(this), 0); },
-    values(this: any) { pairsOf(this); return make(() => pairsOf(this), 1); },
-    forEach(this: any, callback: any, thisArg: any = undefined) {
-      if (typeof callback !== 'function') throw new TypeError(`${className}.forEach: callback is not a function`);
-      const pairs0 = pairsOf(this);
-      for (let i = 0; ; i++) {
-        const pairs = i === 0 ? pairs0 : pairsOf(this);
-        if (i >= pairs.length) break;
-        const p = pairs[i]!;
-        callback.call(thisArg, p[1], p[0], this);
-      }
-    },
-  };
-  for (const k of Object.keys(methods)) {
-    defineProperty(proto, k, { value: (methods as any)[k], writable: true, enumerable: true, configurable: true });
+/**
+ * Web IDL pair iterator (Headers, FormData, URLSearchParams): `get()` is re-evaluated on every
+ * next() and iteration continues at the stored index. kind: 0 keys, 1 values, 2 entries.
+ */
+export function pairIterator(className: string, get: () => Array<[any, any]>, kind: 0 | 1 | 2): any {
+  const it = Object.create(iteratorProto(className));
+  iteratorState.set(it, { get, kind, i: 0 });
+  return it;
+}
+
+/** Web IDL forEach over a pair iterable. */
+export function pairForEach(self: any, className: string, get: () => Array<[any, any]>, callback: any, thisArg: any): void {
+  if (typeof callback !== 'function') throw new TypeError(`${className}.forEach: callback is not a function`);
+  for (let i = 0; ; i++) {
+    const pairs = get();
+    if (i >= pairs.length) break;
+    const p = pairs[i]!;
+    callback.call(thisArg, p[1], p[0], self);
   }
-  defineProperty(proto, Symbol.iterator, { value: proto.entries, writable: true, configurable: true });
+}
+
+/** @@iterator is the same function as entries(). */
+export function iteratorIsEntries(C: any): void {
+  defineProperty(C.prototype, Symbol.iterator, { value: C.prototype.entries, writable: true, configurable: true });
 }
 
 /** Timestamp for Event.timeStamp and friends without a host call (ms since timeOrigin). */

@@ -1,0 +1,10 @@
+import * as L from '/work/main/bench/lib.mjs';
+const node = await L.startCairn({ sandboxes: 0 });
+console.log(L.treeRss(node.pid));
+await L.deploy(node, 'hello', L.HELLO_MODULE);
+await L.hit(node.dataUrl + '/hello/');
+console.log(L.treeRss(node.pid));
+await node.stop();
+const n2 = await L.startCairn({});
+console.log(L.treeRss(n2.pid));
+await n2.stop();
