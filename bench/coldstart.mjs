@@ -62,7 +62,8 @@ export async function runColdStart({ iterations = 200, deploys = 30, restarts = 
       L.log(`  coldstart: ${label} FAILED: ${err.message}`);
       out.deploy.push({ label, sandboxes, error: String(err.message ?? err) });
     } finally {
-      await node?.stop();
+      const stop = await node?.stop();
+      if (stop?.killed) out.deploy[out.deploy.length - 1].stopKilled = true;
     }
   }
 

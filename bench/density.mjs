@@ -84,7 +84,8 @@ export async function runDensity({ n = 500 } = {}) {
       L.log(`  density: ${label} FAILED: ${err.message}`);
       rows.push({ label, kind: sandboxes === 0 ? 'cairn-inprocess' : 'cairn-sandboxed', error: String(err.message ?? err), logProblems: node?.handle.problems() });
     } finally {
-      await node?.stop();
+      const stop = await node?.stop();
+      if (stop) rows[rows.length - 1].stop = stop;
     }
   }
   return { n, rows };

@@ -93,16 +93,24 @@ export function startChild(cmd, args, opts = {}) {
   };
 }
 
-/** SIGTERM the child's process group, SIGKILL it after `graceMs`. */
-export async function stopChild(h, graceMs = 3000) {
-  if (!h || h.child.exitCode !== null || h.child.signalCode !== null) { await h?.exited; return; }
-  const kill = (sig) => { try { process.kill(-h.pid, sig); } catch { try { h.child.kill(sig); } catch { /* gone */ } } };
-  kill('SIGTERM');
-  const t = setTimeout(() => kill('SIGKILL'), graceMs);
+/**
+ * SIGTERM the child (its process group, unless `leaderOnly`), SIGKILL the group after `graceMs`.
+ * Returns { ms, killed }: how long it took to exit and whether it had to be killed.
+ */
+export async function stopChild(h, graceMs = 3000, { leaderOnly = false } = {}) {
+  if (!h) return { ms: 0, killed: false };
+  if (h.child.exitCode !== null || h.child.signalCode !== null) { await h.exited; return { ms: 0, killed: false }; }
+  const kill = (sig, group) => { try { if (group) process.kill(-h.pid, sig); else h.child.kill(sig); } catch { try { h.child.kill(sig); } catch { /* gone */ } } };
+  const t0 = performance.now();
+  kill('SIGTERM', !leaderOnly);
+  let killed = false;
+  const t = setTimeout(() => { killed = true; kill('SIGKILL', true); }, graceMs);
   await h.exited;
   clearTimeout(t);
+  const ms = performance.now() - t0;
   // The group may still hold grandchildren (sandbox processes) if the parent did not stop them.
   try { process.kill(-h.pid, 'SIGKILL'); } catch { /* group is empty */ }
+  return { ms, killed };
 }
 
 export function cleanupSync() {
@@ -135,7 +143,7 @@ export function freePort() {
 
 /** Polls `url` until it answers 2xx (or `accept(body)`), returns ms elapsed since `t0`. */
 export async function waitForHttp(url, { t0 = performance.now(), timeoutMs = 20_000, accept = () => true, intervalMs = 0 } = {}) {
-  let lastErr = null;
+  let lastErr;
   let tries = 0;
   for (;;) {
     tries++;
@@ -160,7 +168,7 @@ const CLK_TCK = 100; // Linux USER_HZ
 
 export function childPids(pid) {
   const out = [];
-  let tasks = [];
+  let tasks;
   try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return out; }
   for (const t of tasks) {
     try {
@@ -291,10 +299,31 @@ export async function loadTest(url, { connections = 64, durationS = 10, warmupS 
     // CPU cores used on average during the measured window (this machine has 2).
     loadGenCores: genMs / wallMs,
     serverCores: srvMs === null ? null : srvMs / wallMs,
+    // Server CPU per answered request (µs): far less sensitive to other load than req/s.
+    serverCpuUsPerReq: srvMs === null || total === 0 ? null : (srvMs * 1000) / total,
+    loadGenCpuUsPerReq: total === 0 ? null : (genMs * 1000) / total,
     // Everything else the machine ran meanwhile (other users' work, kernel time not charged to
     // either process): a noise indicator, ideally ~0.
     otherCores: Math.max(0, (busyMs - genMs - (srvMs ?? 0)) / wallMs),
   };
+}
+
+/**
+ * The machine is shared: before a measurement, wait (up to `maxWaitS`) for a second in which
+ * processes other than this one used less than `threshold` cores. Returns what was seen.
+ */
+export async function waitForQuiet({ maxWaitS = 15, threshold = 0.3 } = {}) {
+  const t0 = performance.now();
+  for (;;) {
+    const b0 = machineBusyMs();
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    await sleep(1000);
+    const c = process.cpuUsage(c0);
+    const other = Math.max(0, (machineBusyMs() - b0 - (c.user + c.system) / 1000) / (performance.now() - w0));
+    if (other < threshold) return { quiet: true, otherCores: other, waitedS: (performance.now() - t0) / 1000 };
+    if (performance.now() - t0 > maxWaitS * 1000) return { quiet: false, otherCores: other, waitedS: (performance.now() - t0) / 1000 };
+  }
 }
 
 /** After the load generator has gone: does the target still answer? (ms, or the error) */
@@ -342,9 +371,11 @@ export async function startCairn({ sandboxes = null, logLevel = 'warn', timeoutM
     token,
     dataDir,
     startMs,
+    /** Stops the node the way an operator would (SIGTERM to the node only; it stops its sandboxes). */
     async stop() {
-      await stopChild(h);
+      const r = await stopChild(h, 5000, { leaderOnly: true });
       removeTempDir(dataDir);
+      return r;
     },
   };
 }

@@ -3,6 +3,7 @@
 // Sections run one after another (never two loads at once). Tables go to stdout, progress to
 // stderr, and everything measured to results/bench-<timestamp>.json. Every child process the
 // bench starts is stopped on exit, error or Ctrl-C.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,13 @@ for (const s of only) {
 }
 
 const quick = values.quick;
+
+/** Which code was measured: the commit, and how many paths differ from it (the tree is shared). */
+function gitState() {
+  const git = (...a) => { try { return execFileSync('git', a, { cwd: L.ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return null; } };
+  const status = git('status', '--porcelain');
+  return { commit: git('rev-parse', 'HEAD'), changedPaths: status === null ? null : status.split('\n').filter(Boolean).length };
+}
 const started = new Date();
 const result = {
   startedAt: started.toISOString(),
@@ -46,6 +54,7 @@ const result = {
     loadavgAtStart: loadavg(),
   },
   quick,
+  tree: gitState(),
   sections: {},
 };
 
@@ -57,6 +66,8 @@ async function main() {
   const print = (s) => process.stdout.write('\n' + s);
   for (const s of only) {
     L.log(`bench: ${s}`);
+    const quiet = s === 'throughput' ? null : await L.waitForQuiet();
+    if (quiet && !quiet.quiet) L.log(`bench: the machine is busy (${L.fmt(quiet.otherCores)} cores used by others); measuring anyway`);
     const t0 = performance.now();
     if (s === 'throughput') {
       const r = await runThroughput(quick ? { durationS: 3, warmupS: 1 } : {});
@@ -72,6 +83,7 @@ async function main() {
       print(printDensity(r));
     }
     result.sections[s].seconds = (performance.now() - t0) / 1000;
+    if (quiet) result.sections[s].quietBefore = quiet;
     L.log(`bench: ${s} took ${L.fmt(result.sections[s].seconds, 1)} s`);
   }
 }
@@ -91,6 +103,7 @@ try {
   const file = join(dir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(`\nmachine: ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}, load average ${result.machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')} at start\n`);
+  process.stdout.write(`code: ${result.tree.commit?.slice(0, 12) ?? '?'}${result.tree.changedPaths ? ` + ${result.tree.changedPaths} uncommitted paths` : ''}\n`);
   process.stdout.write(`results: ${file} (${L.fmt(result.seconds, 0)} s)\n`);
   L.cleanupSync();
 }

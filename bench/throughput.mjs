@@ -11,20 +11,26 @@ export async function runThroughput({ durationS = 10, warmupS = 2, connections =
   const measure = async (label, kind, start) => {
     L.log(`  throughput: ${label} ...`);
     let target = null;
+    let row = { label, kind };
     try {
       target = await start();
       const body = await L.hit(target.url, undefined, target.node ?? null);
       if (body !== L.HELLO_TEXT) throw new Error(`${label} answered ${JSON.stringify(body.slice(0, 100))}, expected ${JSON.stringify(L.HELLO_TEXT)}`);
+      const quiet = await L.waitForQuiet();
+      if (!quiet.quiet) L.log(`  throughput: the machine is busy (${L.fmt(quiet.otherCores)} cores used by others); measuring anyway`);
       const r = await L.loadTest(target.url, { ...opts, serverPid: target.pid });
+      r.quietBefore = quiet;
       // autocannon has just dropped 64 connections with requests in flight: still serving?
       const healthAfter = await L.healthAfterLoad(target.url);
       const extra = target.after ? await target.after() : {};
-      rows.push({ label, kind, ...r, healthAfter, ...extra });
+      row = { label, kind, ...r, healthAfter, ...extra };
     } catch (err) {
       L.log(`  throughput: ${label} FAILED: ${err.message}`);
-      rows.push({ label, kind, error: String(err.message ?? err) });
+      row = { label, kind, error: String(err.message ?? err) };
     } finally {
-      await target?.stop();
+      const stop = await target?.stop();
+      if (stop) row.stop = stop;
+      rows.push(row);
     }
   };
 
@@ -76,10 +82,10 @@ export async function runThroughput({ durationS = 10, warmupS = 2, connections =
 }
 
 export function printThroughput(res) {
-  const headers = ['target', 'req/s', '× node:http', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'server cores', 'loadgen cores', 'other cores'];
+  const headers = ['target', 'req/s', '× node:http', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'server CPU µs/req', 'server cores', 'loadgen cores', 'other cores'];
   const rows = res.rows.map((r) => r.error
-    ? [r.label, 'FAILED', '—', '—', '—', '—', '—', '—', '—', '—', '—']
-    : [r.label, L.fmt(r.reqPerSec, 0), L.fmt(r.ratio) + '×', L.fmt(r.p50), L.fmt(r.p99), L.fmt(r.max, 1), String(r.non2xx), String(r.errors + r.timeouts), L.fmt(r.serverCores), L.fmt(r.loadGenCores), L.fmt(r.otherCores)]);
+    ? [r.label, 'FAILED', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—']
+    : [r.label, L.fmt(r.reqPerSec, 0), L.fmt(r.ratio) + '×', L.fmt(r.p50), L.fmt(r.p99), L.fmt(r.max, 1), String(r.non2xx), String(r.errors + r.timeouts), L.fmt(r.serverCpuUsPerReq, 1), L.fmt(r.serverCores), L.fmt(r.loadGenCores), L.fmt(r.otherCores)]);
   let out = `Hello-world throughput: ${res.connections} connections, ${res.warmupS} s warm-up + ${res.durationS} s measured each, autocannon in the bench process\n`;
   out += L.table(headers, rows) + '\n';
   out += `ratios are to the better raw node:http run (${L.fmt(res.baselineReqPerSec, 0)} req/s); latency percentiles are exact (every 2xx response); cores = CPU time / wall time\n`;
@@ -92,6 +98,9 @@ export function printThroughput(res) {
   }
   for (const r of res.rows.filter((x) => !x.error && !x.healthAfter?.ok)) {
     out += `  ${r.label}: DID NOT ANSWER after the load generator disconnected — ${r.healthAfter.error ?? `HTTP ${r.healthAfter.status}`}\n`;
+  }
+  for (const r of res.rows.filter((x) => x.stop?.killed)) {
+    out += `  ${r.label}: did not exit within 5 s of SIGTERM after the load; killed\n`;
   }
   for (const r of res.rows.filter((x) => x.error)) out += `  ${r.label}: FAILED — ${r.error.split('\n')[0]}\n`;
   return out;

@@ -87,6 +87,16 @@ export interface InvokeResult {
 
 export interface SecretInfo { name: string; updatedAt: number | string }
 
+export interface LedgerEntryInfo {
+  index: number; type: string; tenant: string; actor: string; timestamp: string; body: unknown;
+  signature?: { alg: string; publicKey: string; value: string };
+  leafHash: string;
+  /** base64 of the exact leaf bytes */
+  data: string;
+}
+
+export interface InclusionProofInfo { index: number; size: number; leafHash: string; hashes: string[]; checkpoint: string | null }
+
 /** The server answered with an error (problem+json when it is a Cairn node). */
 export class ApiError extends Error {
   readonly status: number;
@@ -198,6 +208,25 @@ export class CairnClient {
     }
   }
 
+  /** GET of a text answer (the ledger's key and checkpoint), returned exactly as sent. */
+  async getText(path: string, query: RequestOptions['query'] = {}): Promise<string> {
+    const url = new URL(this.baseUrl + `/api/v1${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'text/plain, application/problem+json', 'user-agent': this.userAgent };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.tenant) headers['x-cairn-tenant'] = this.tenant;
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.fetchImpl(url, { headers });
+      text = await res.text();
+    } catch (err) {
+      throw new ConnectError(this.baseUrl, describeNetworkError(err), { cause: err });
+    }
+    if (!res.ok) throw new ApiError(res.status, parseProblem(res.status, res.statusText, res.headers.get('content-type') ?? '', text), res.headers.get('retry-after'));
+    return text;
+  }
+
   /** Every item of a paginated list. */
   async all<T>(path: string, query: RequestOptions['query'] = {}): Promise<T[]> {
     const items: T[] = [];
@@ -240,6 +269,10 @@ export class CairnClient {
     const r = await this.request<{ items: SecretInfo[]; nextCursor?: string | null }>('GET', '/secrets');
     return r.items;
   }
+  ledgerKey(): Promise<string> { return this.getText('/ledger/key'); }
+  ledgerEntry(index: number): Promise<LedgerEntryInfo> { return this.request('GET', `/ledger/entries/${index}`); }
+  inclusionProof(index: number, size?: number): Promise<InclusionProofInfo> { return this.request('GET', '/ledger/proofs/inclusion', { query: { index, size } }); }
+
   putSecret(name: string, value: string): Promise<void> { return this.request('PUT', `/secrets/${enc(name)}`, { body: { value }, allowEmpty: true }); }
   deleteSecret(name: string): Promise<void> { return this.request('DELETE', `/secrets/${enc(name)}`, { allowEmpty: true }); }
 }

@@ -3,10 +3,12 @@
 //   1: usage or validation (the command line, cairn.json, the sources)
 //   2: the server answered with an error
 //   3: the server could not be reached
+//   4: a verification failed (`cairn ledger verify`, `cairn ledger check-proof`)
 
 export const EXIT_USAGE = 1;
 export const EXIT_SERVER = 2;
 export const EXIT_CONNECT = 3;
+export const EXIT_VERIFY = 4;
 
 export class CliError extends Error {
   readonly hint: string | undefined;

@@ -15,6 +15,7 @@ import { secretLsCommand, secretPutCommand, secretRmCommand } from './commands/s
 import { initCommand } from './commands/init.ts';
 import { serveCommand } from './commands/serve.ts';
 import { devCommand } from './commands/dev.ts';
+import { ledgerCheckProofCommand, ledgerProofCommand, ledgerVerifyCommand } from './commands/ledger.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -111,6 +112,23 @@ export function buildProgram(state: { ctx?: Context } = {}): Command {
     .description('delete a secret')
     .argument('<NAME>', 'secret name')
     .action((name: string, _opts, cmd: Command) => secretRmCommand(context(cmd), name));
+
+  const ledger = program.command('ledger').description('verify the ledger and prove entries in it');
+  ledger.command('verify')
+    .description('verify the ledger in --data-dir end to end, with the node stopped (like fsck)')
+    .option('--key <vkey>', 'the log\'s verifier key (default: derived from <data-dir>/ledger.key)')
+    .option('--from-checkpoint <file>', 'a signed checkpoint kept from earlier: the log must still hold exactly that tree')
+    .action((opts, cmd: Command) => ledgerVerifyCommand(context(cmd), opts));
+  ledger.command('proof')
+    .description('print an inclusion proof of an entry, with its checkpoint and the log\'s key, as JSON to check offline')
+    .argument('<index>', 'entry index')
+    .option('--size <n>', 'tree size of a stored checkpoint (default: the latest)')
+    .action((index: string, opts, cmd: Command) => ledgerProofCommand(context(cmd), index, opts));
+  ledger.command('check-proof')
+    .description('check a proof printed by `cairn ledger proof`, with no server')
+    .argument('<file>', 'the proof (- for stdin)')
+    .option('--key <vkey>', 'the log\'s verifier key to trust (repeatable; default: the key in the proof)', collect)
+    .action((file: string, opts, cmd: Command) => ledgerCheckProofCommand(context(cmd), file, opts));
 
   program.command('init')
     .description('scaffold a project: cairn.json, src/index.ts, env.d.ts, tsconfig.json, .gitignore')

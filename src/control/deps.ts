@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { StorageDriver } from '../storage/types.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Invoker } from '../scheduler/types.ts';
+import type { LedgerService } from '../ledger/service.ts';
 
 export interface ControlDeps {
   storage: StorageDriver;
@@ -18,4 +19,9 @@ export interface ControlDeps {
   /** Public base URL of the data plane, e.g. http://127.0.0.1:8787, used to print routes. */
   dataPlaneUrl: string;
   now?: () => number;
+  /**
+   * The node's verifiable ledger: serves /api/v1/ledger/... and receives an audit entry for every
+   * control-plane action. Optional: without it the ledger routes answer 503 and nothing is audited.
+   */
+  ledger?: LedgerService;
 }

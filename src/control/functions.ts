@@ -4,6 +4,7 @@ import type { FunctionRecord } from '../storage/types.ts';
 import { defineRoute, type Route } from './router.ts';
 import { functionNotFound } from './problems.ts';
 import { functionNameParam, pageOptions, pageQuery } from './schemas.ts';
+import { audit } from './audit.ts';
 import { functionDetailView, functionView, pageOf, routeUrls, toFunctionView } from './views.ts';
 
 export async function requireFunction(deps: ControlDeps, tenant: string, name: string): Promise<FunctionRecord> {
@@ -52,9 +53,10 @@ export const functionRoutes: Route[] = [
     summary: 'Delete a function with its versions and deployments.',
     params: nameParams,
     responses: { 204: { description: 'Deleted' } },
-    async handle({ deps, tenant, params }) {
+    async handle({ deps, tenant, principal, params }) {
       if (!(await deps.storage.deleteFunction(tenant, params.name))) throw functionNotFound(tenant, params.name);
       functionChanged(deps, tenant, params.name);
+      await audit(deps, principal, tenant, 'function.delete', { function: params.name });
       return { status: 204 };
     },
   }),

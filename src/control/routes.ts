@@ -8,9 +8,10 @@ import { logRoutes } from './logs.ts';
 import { invokeRoutes } from './invoke.ts';
 import { secretRoutes } from './secrets.ts';
 import { tenantRoutes } from './tenants.ts';
+import { ledgerRoutes } from './ledger.ts';
 
 export function buildRoutes(): Route[] {
   const routes: Route[] = [];
-  routes.push(...healthRoutes, openApiRoute(() => routes), ...functionRoutes, ...versionRoutes, ...logRoutes, ...invokeRoutes, ...secretRoutes, ...tenantRoutes);
+  routes.push(...healthRoutes, openApiRoute(() => routes), ...functionRoutes, ...versionRoutes, ...logRoutes, ...invokeRoutes, ...secretRoutes, ...tenantRoutes, ...ledgerRoutes);
   return routes;
 }

@@ -6,6 +6,7 @@ import { notFound } from './problems.ts';
 import { defineRoute, type Route } from './router.ts';
 import { secretNameParam } from './schemas.ts';
 import { secretListView } from './views.ts';
+import { audit } from './audit.ts';
 
 export const MAX_SECRET_BYTES = 64 * 1024;
 
@@ -42,10 +43,12 @@ export const secretRoutes: Route[] = [
     summary: 'Create or replace a secret; functions that grant it pick up the new value.',
     params: { name: secretNameParam }, body: putBody,
     responses: { 204: { description: 'Stored' } },
-    async handle({ deps, tenant, params, body, now }) {
+    async handle({ deps, tenant, principal, params, body, now }) {
       const ciphertext = deps.secrets.seal(tenant, params.name, body.value);
       await deps.storage.putSecret({ tenant, name: params.name, ciphertext, updatedAt: now() });
       await secretChanged(deps, tenant, params.name);
+      // The name only: the value never reaches the ledger.
+      await audit(deps, principal, tenant, 'secret.put', { name: params.name });
       return { status: 204 };
     },
   }),
@@ -54,9 +57,10 @@ export const secretRoutes: Route[] = [
     summary: 'Delete a secret.',
     params: { name: secretNameParam },
     responses: { 204: { description: 'Deleted' } },
-    async handle({ deps, tenant, params }) {
+    async handle({ deps, tenant, principal, params }) {
       if (!(await deps.storage.deleteSecret(tenant, params.name))) throw notFound(`No secret "${params.name}" exists in tenant "${tenant}".`, 'List secrets with GET /api/v1/secrets.');
       await secretChanged(deps, tenant, params.name);
+      await audit(deps, principal, tenant, 'secret.delete', { name: params.name });
       return { status: 204 };
     },
   }),

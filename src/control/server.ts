@@ -18,6 +18,7 @@ import { LogWaiters } from './log-waiters.ts';
 import { forbidden, invalidRequest } from './problems.ts';
 import { Router, type Reply, type Route } from './router.ts';
 import { buildRoutes } from './routes.ts';
+import { asLedgerProblem } from './ledger.ts';
 
 export interface ControlHandler {
   (req: http.IncomingMessage, res: http.ServerResponse): void;
@@ -67,7 +68,7 @@ export function createControlHandler(deps: ControlDeps): ControlHandler {
       send(res, reply);
     } catch (err) {
       const problem = asProblem(err);
-      if (problem.status >= 500 && problem.code === 'internal') deps.logger.error({ err, requestId, method: req.method, path }, 'admin request failed');
+      if (problem.status >= 500 && (problem.code === 'internal' || problem.code === 'ledger-corrupt')) deps.logger.error({ err, requestId, method: req.method, path }, 'admin request failed');
       const extra: Record<string, string> = problem.status === 401 ? { 'www-authenticate': 'Bearer realm="cairn"' } : {};
       if (!res.headersSent && !res.destroyed) sendProblem(res, problem, extra);
       else res.destroy();
@@ -121,6 +122,8 @@ function validateParams(route: Route, raw: Record<string, string>): Record<strin
 function asProblem(err: unknown): Problem {
   if (isStorageError(err, 'conflict')) return new Problem(409, 'conflict', err.message, { hint: 'Re-read the resource and retry with a non-conflicting value.' });
   if (isStorageError(err, 'invalid-request')) return new Problem(422, 'invalid-request', err.message, { hint: 'Pass back the nextCursor of the previous page unchanged, or omit cursor.' });
+  const mapped = asLedgerProblem(err);
+  if (mapped !== err) return mapped as Problem;
   return toProblem(err);
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { newId, sha256Hex } from '../shared/ids.ts';
 import { requireTenantAccess } from './auth.ts';
+import { audit } from './audit.ts';
 import { conflict, notFound } from './problems.ts';
 import { defineRoute, type Route } from './router.ts';
 import { idParam, pageOptions, pageQuery, TENANT_ID, tenantIdParam } from './schemas.ts';
@@ -36,10 +37,11 @@ export const tenantRoutes: Route[] = [
     summary: 'Create a tenant (platform admins only).',
     body: createTenantBody,
     responses: { 201: { description: 'The tenant', schema: tenantView }, 409: { description: 'The tenant exists' } },
-    async handle({ deps, body, now }) {
+    async handle({ deps, principal, body, now }) {
       if (await deps.storage.getTenant(body.id)) throw conflict(`Tenant "${body.id}" already exists.`, 'Choose another id, or use the existing tenant.');
       const tenant = { id: body.id, name: body.name ?? body.id, createdAt: now() };
       await deps.storage.putTenant(tenant);
+      await audit(deps, principal, tenant.id, 'tenant.create', { tenant: tenant.id, name: tenant.name });
       return { status: 201, body: toTenantView(tenant) };
     },
   }),
@@ -53,6 +55,8 @@ export const tenantRoutes: Route[] = [
       const token = newTokenSecret();
       const record = { id: newId(), tenant: params.tenant, name: body.name, hash: sha256Hex(token), role: 'tenant' as const, createdAt: now(), revokedAt: null };
       await deps.storage.putToken(record);
+      // The token's id and name, never its secret or hash.
+      await audit(deps, principal, params.tenant, 'token.create', { tokenId: record.id, name: record.name, role: record.role });
       return { status: 201, body: { id: record.id, name: record.name, token }, headers: { 'cache-control': 'no-store' } };
     },
   }),
@@ -75,6 +79,7 @@ export const tenantRoutes: Route[] = [
     async handle({ deps, principal, params, now }) {
       await requireTenantAccess(principal, params.tenant, deps);
       if (!(await deps.storage.revokeToken(params.tenant, params.id, now()))) throw notFound(`Tenant "${params.tenant}" has no token "${params.id}".`, `List its tokens with GET /api/v1/tenants/${params.tenant}/tokens.`);
+      await audit(deps, principal, params.tenant, 'token.revoke', { tokenId: params.id });
       return { status: 204 };
     },
   }),

@@ -11,6 +11,7 @@ import { defineRoute, type Route } from './router.ts';
 import { functionNameParam, idParam, pageOptions, pageQuery } from './schemas.ts';
 import { deployResultView, deploymentView, pageOf, rollbackResultView, routeUrls, toDeploymentView, toVersionView, versionView } from './views.ts';
 import type { ControlDeps } from './deps.ts';
+import { audit } from './audit.ts';
 
 export const MAX_CODE_BYTES = 10 * 1024 * 1024;
 
@@ -75,6 +76,9 @@ export const versionRoutes: Route[] = [
       const result = await deps.storage.deployVersion(
         { tenant, function: name, id: versionId(body.code, config), createdAt: at, size, sha256: sha256Hex(body.code), config, actor: principal.actor }, body.code, at);
       functionChanged(deps, tenant, name);
+      await audit(deps, principal, tenant, 'deploy', {
+        function: name, version: result.version.id, number: result.version.number, sha256: result.version.sha256, size: result.version.size, created: result.created, previous: result.previous,
+      });
       return {
         status: result.created ? 201 : 200,
         body: { function: name, version: toVersionView(result.version), previous: result.previous, created: result.created, routes: routeUrls(deps.dataPlaneUrl, name, result.version.config) },
@@ -122,6 +126,7 @@ export const versionRoutes: Route[] = [
       const r = await deps.storage.setCurrentVersion(tenant, name, target, principal.actor, now());
       if (!r) throw versionNotFound(name, target);
       functionChanged(deps, tenant, name);
+      await audit(deps, principal, tenant, 'rollback', { function: name, version: target, previous: r.previous });
       return { status: 200, body: { function: name, version: toVersionView(version), previous: r.previous } };
     },
   }),

@@ -23,6 +23,8 @@ export interface AuditOptions {
   readonly origin?: string;
   /** Extra per-entry check (e.g. decodeEntry and the actor's signature); a throw is reported as corruption at that index. */
   readonly checkEntry?: (leaf: Uint8Array, index: number) => void;
+  /** Called after each chunk with the entries checked so far and the log's size. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface AuditReport {
@@ -60,6 +62,7 @@ export async function auditStore(store: LedgerStore, options: AuditOptions = {})
     await compare(store, nodes, nodes.map((n) => n.hash), 'node');
     nodesChecked += leafIds.length + ext.nodes.length;
     frontier = ext.frontier;
+    options.onProgress?.(end, size);
   }
 
   let checkpointsChecked = 0;

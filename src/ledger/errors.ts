@@ -16,7 +16,17 @@ export type LedgerErrorCode =
   /** The ledger was closed; nothing more is accepted. */
   | 'closed'
   /** Stored data contradicts itself (a hash that does not match, a node that is missing). */
-  | 'corrupt';
+  | 'corrupt'
+  /** A table, document, revision, account or identity that does not exist. */
+  | 'not-found'
+  /** A table, document, account or identity that already exists. */
+  | 'exists'
+  /** The caller's expected revision (optimistic concurrency) is not the current one. */
+  | 'revision-mismatch'
+  /** A transfer would take an account that does not allow overdraft below zero. */
+  | 'insufficient-funds'
+  /** An idempotency key was used before with different parameters. */
+  | 'idempotency-key-reused';
 
 export class LedgerError extends Error {
   readonly code: LedgerErrorCode;

@@ -25,3 +25,23 @@ export {
 export { EntryLog, type LoggedEntry } from './entry-log.ts';
 export { type AuditOptions, type AuditReport, auditStore } from './audit.ts';
 export { generateSeed, privateKeyFromSeed, publicKeyFromRaw, rawPublicKey, rawSeed } from './ed25519.ts';
+export { KeyedMutex } from './mutex.ts';
+export {
+  KEY_SEPARATOR, MemoryStateStore, type Reducer, type ReduceContext, StateApplier, type StateCommit, type StatePut, type StateRow, type StateStore,
+  Working, checkStateCommit, compareKeys, isStateType, stateKey, statePrefix,
+} from './state.ts';
+export { type Caller, type StateContext } from './context.ts';
+export {
+  DOCUMENT_ID_RE, TABLE_NAME_RE, type DocumentData, type DocumentRevision, type DocumentState, Documents, type RevisionOp, type TableInfo,
+  type WriteOptions, documentReducers,
+} from './documents.ts';
+export {
+  ACCOUNT_ID_RE, type AccountInfo, Accounts, CURRENCY_RE, IDEMPOTENCY_KEY_RE, type TransferRequest, type TransferResult, accountReducers, parseAmount,
+} from './accounts.ts';
+export {
+  ED25519_PUB_MULTICODEC, IDENTITY_KINDS, type IdentityInfo, type IdentityKeyVersion, type IdentityKind, Identities, base58btcDecode, base58btcEncode,
+  didKeyFromPublicKey, identityReducers, publicKeyFromDidKey, rotationPossessionBytes,
+} from './identity.ts';
+export { PROOF_BUNDLE_FORMAT, type CheckedProof, type ProofBundle, checkProofBundle } from './proof-bundle.ts';
+export { type ConsistencyAnswer, type InclusionAnswer, LedgerService, type LedgerServiceOptions, STATE_REDUCERS, isReservedType } from './service.ts';
+export { type CheckOptions, type CheckProblem, type CheckReport, type CheckStage, checkLedger } from './check.ts';

@@ -21,6 +21,8 @@ import { createControlHandler } from '../control/server.ts';
 import { loadAdminToken } from './admin-token.ts';
 import { resolveVersion } from './versions.ts';
 import { createHostCall } from './host-calls.ts';
+import { openNodeLedger } from './ledger.ts';
+import { Gauge } from 'prom-client';
 
 export interface NodeOptions {
   dataDir: string;
@@ -34,6 +36,8 @@ export interface NodeOptions {
   logLevel?: string;
   logFormat?: 'json' | 'pretty';
   logger?: Logger;
+  /** The ledger's origin, used only when its key is created (first start); default cairn.local/<random id>, or CAIRN_LEDGER_ORIGIN. */
+  ledgerOrigin?: string;
 }
 
 export interface RunningNode {
@@ -84,8 +88,18 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const box = SecretBox.fromFile(join(dataDir, 'master.key'));
   const admin = loadAdminToken(dataDir, opts.adminToken ?? process.env.CAIRN_ADMIN_TOKEN);
   if (!(await storage.getTenant('default'))) await storage.putTenant({ id: 'default', name: 'Default tenant', createdAt: Date.now() });
+  let ledger: Awaited<ReturnType<typeof openNodeLedger>>;
+  try {
+    ledger = await openNodeLedger(dataDir, { origin: opts.ledgerOrigin ?? process.env.CAIRN_LEDGER_ORIGIN });
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  if (ledger.key.generated) logger.info({ origin: ledger.key.origin, key: ledger.key.path }, 'generated the ledger key');
 
   const metrics = new Metrics();
+  const ledgerService = ledger.service;
+  new Gauge({ name: 'cairn_ledger_size', help: 'Entries in the ledger (durable).', registers: [metrics.registry], collect() { this.set(ledgerService.size); } });
   let notifyLogs: (tenant: string, fn: string) => void = () => {};
   const recorder = new TelemetryRecorder(storage, {
     onLogsCommitted: (t, f) => notifyLogs(t, f),
@@ -132,7 +146,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const dataUrl = urlOf(dataAddr, host);
 
   const control = createControlHandler({
-    storage, secrets: box, invoker: scheduler, adminTokenHash: sha256Hex(admin.token), logger, dataPlaneUrl: dataUrl,
+    storage, secrets: box, invoker: scheduler, adminTokenHash: sha256Hex(admin.token), logger, dataPlaneUrl: dataUrl, ledger: ledger.service,
     metricsText: () => metrics.text(),
     isReady: () => ready,
     onFunctionChanged: (tenant, name) => {
@@ -145,7 +159,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const adminAddr = await listen(adminServer, opts.adminPort, adminHost);
   const adminUrl = urlOf(adminAddr, adminHost);
   ready = true;
-  logger.info({ dataUrl, adminUrl, engine: engine.name, functions: router.size }, 'cairn node ready');
+  logger.info({ dataUrl, adminUrl, engine: engine.name, functions: router.size, ledger: { origin: ledger.key.origin, size: ledger.service.size } }, 'cairn node ready');
 
   let closing: Promise<void> | null = null;
   return {
@@ -162,6 +176,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         await scheduler.close();
         await engine.close();
         await recorder.flush();
+        await ledger.service.close().catch((err: unknown) => logger.error({ err }, 'failed to close the ledger cleanly'));
         await storage.close();
       })();
       return closing;

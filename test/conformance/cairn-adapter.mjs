@@ -10,18 +10,34 @@
 // (test/conformance/conformance.test.ts does exactly that).
 //
 // Options (--opt key=value): memoryLimitMb=<n> (default 128), forwardUncaught=0 to not forward
-// uncaught errors to the harness (default: forwarded, like the suite's node adapter does).
+// uncaught errors to the harness (default: forwarded, like the suite's node adapter does),
+// via=platform to build the context with the platform's createFunctionContext()
+// (src/runtime/isolate/context.ts) instead of calling installWebApis() directly.
 import ivm from 'isolated-vm';
 import { installWebApis } from '../../src/runtime/isolate/webapi.ts';
 
 let memoryLimit = 128;
 let forwardUncaught = true;
+let viaPlatform = false;
+
+/** The context as src/runtime/isolate/context.ts builds it for a function. */
+async function platformContext(isolate, forward) {
+  const { createFunctionContext } = await import('../../src/runtime/isolate/context.ts');
+  const fc = await createFunctionContext(isolate, {
+    hooks: {
+      log: (_id, level, message) => { if (level === 'error' && message.startsWith('Uncaught ')) forward(message.slice(9)); },
+      call: async () => { throw new Error('network access is disabled in the conformance run'); },
+    },
+  });
+  return { context: fc.context, handle: { release: () => fc.release(), reportRejection: () => {} } };
+}
 
 export default {
   name: 'cairn',
   async setup(opts = {}) {
     if (opts.memoryLimitMb) memoryLimit = Number(opts.memoryLimitMb);
     if (opts.forwardUncaught === '0') forwardUncaught = false;
+    if (opts.via === 'platform') viaPlatform = true;
     let version = 'unknown';
     try {
       const { createRequire } = await import('node:module');
@@ -34,17 +50,22 @@ export default {
     let hard;
     let handle = null;
     try {
-      const context = await isolate.createContext();
+      let context = null;
       const forward = (message) => {
-        if (!forwardUncaught || isolate.isDisposed) return;
+        if (!forwardUncaught || isolate.isDisposed || context === null) return;
         context.evalClosure('if (globalThis.__wpt) globalThis.__wpt.uncaught(new Error($0));', [message], { arguments: { copy: true } })
           .catch(() => { /* the isolate is gone */ });
       };
-      handle = await installWebApis(isolate, context, {
-        log: () => {},
-        fetch: async (req) => { throw new Error(`network access is disabled in the conformance run (${req.url})`); },
-        uncaught: forward,
-      });
+      if (viaPlatform) {
+        ({ context, handle } = await platformContext(isolate, forward));
+      } else {
+        context = await isolate.createContext();
+        handle = await installWebApis(isolate, context, {
+          log: () => {},
+          fetch: async (req) => { throw new Error(`network access is disabled in the conformance run (${req.url})`); },
+          uncaught: forward,
+        });
+      }
       // The harness also reports through __wptReport when it finishes: a task that ends with an
       // unhandled rejection makes isolated-vm reject the eval promise, but the run goes on.
       let report;

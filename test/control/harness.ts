@@ -14,6 +14,10 @@ import { createControlHandler, type ControlHandler } from '../../src/control/ser
 import type { InvocationTarget, InvocationOutcome, Invoker } from '../../src/scheduler/types.ts';
 import type { InvocationInput, ResponseSink } from '../../src/runtime/isolate/types.ts';
 import type { StorageDriver } from '../../src/storage/types.ts';
+import { LedgerService } from '../../src/ledger/service.ts';
+import { MemoryLedgerStore } from '../../src/ledger/memory-store.ts';
+import { MemoryStateStore } from '../../src/ledger/state.ts';
+import { createEd25519Signer } from '../../src/ledger/note.ts';
 
 export const DATA_PLANE = 'http://127.0.0.1:8787';
 export const MODULE = 'export default { fetch() { return new Response("hello"); } };\n';
@@ -67,6 +71,8 @@ export interface Harness {
   box: SecretBox;
   invoker: EchoInvoker;
   handler: ControlHandler;
+  /** The ledger, when the harness was started with `{ ledger: true }` (memory stores). */
+  ledger: LedgerService | undefined;
   /** Every onFunctionChanged(tenant, name) call, in order. */
   changed: Array<[string, string]>;
   ready: { value: boolean };
@@ -82,7 +88,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export const LEDGER_ORIGIN = 'cairn.test/control';
+
+export async function startHarness(opts: { ledger?: boolean } = {}): Promise<Harness> {
+  const ledger = opts.ledger
+    ? await LedgerService.open({ store: new MemoryLedgerStore(), state: new MemoryStateStore(), origin: LEDGER_ORIGIN, signer: createEd25519Signer(LEDGER_ORIGIN, new Uint8Array(32).fill(5)) })
+    : undefined;
   const storage = SqliteDriver.open(':memory:');
   await storage.migrate();
   const box = new SecretBox(randomBytes(32));
@@ -102,6 +113,7 @@ export async function startHarness(): Promise<Harness> {
     onFunctionChanged: (tenant, name) => { changed.push([tenant, name]); },
     metricsText: async () => '# HELP cairn_up 1 when up\n# TYPE cairn_up gauge\ncairn_up 1\n',
     isReady: () => ready.value,
+    ...(ledger ? { ledger } : {}),
   });
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -149,6 +161,8 @@ export async function startHarness(): Promise<Harness> {
     const tenants = await all((cursor) => storage.listTenants({ cursor, limit: 200 }));
     const tenantIds = [...new Set(['default', ...tenants.map((t) => t.id)])];
     const out: Record<string, unknown> = { tenants };
+    // A rejected request appends nothing to the ledger either (no audit entry, no state change).
+    if (ledger) out.ledger = { size: ledger.size, applied: ledger.applied };
     for (const t of tenantIds) {
       const fns = await all((cursor) => storage.listFunctions(t, { cursor, limit: 200 }));
       const secrets = await storage.listSecrets(t);
@@ -168,10 +182,11 @@ export async function startHarness(): Promise<Harness> {
   }
 
   return {
-    url, adminToken, storage, box, invoker, handler, changed, ready, logLines, api, deploy, tenantToken, snapshot,
+    url, adminToken, storage, box, invoker, handler, ledger, changed, ready, logLines, api, deploy, tenantToken, snapshot,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ledger?.close();
       await storage.close();
     },
   };

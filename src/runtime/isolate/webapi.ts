@@ -29,10 +29,24 @@ export interface WebApiHandle {
    * fires `unhandledrejection` at the isolate's global object and, unless cancelled, host.uncaught.
    */
   reportRejection(reason: unknown): void;
+  /** Host resources this context holds (for leak checks and tests). */
+  stats(): WebApiStats;
+}
+
+export interface WebApiStats {
+  /** Pending host timers (setTimeout/setInterval/AbortSignal.timeout/...). */
+  timers: number;
+  /** fetch() calls waiting for the host. */
+  fetches: number;
+  /** CryptoKeys held on the host for this context. */
+  cryptoKeys: number;
+  released: boolean;
 }
 
 const LEVELS = new Set(['debug', 'log', 'info', 'warn', 'error']);
 const MAX_TIMER = 2147483647;
+/** Host timers one context may hold (the isolate enforces the same limit with a clear error). */
+const MAX_TIMERS = 10000;
 
 function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
@@ -98,11 +112,14 @@ class Bridge {
         case 'crypto':
           this.#runCrypto(Number(a), String(b), c);
           return undefined;
+        case 'cryptoRelease':
+          this.#crypto.drop(Number(a));
+          return undefined;
         case 'load':
           return this.#load(String(a));
       }
     } catch (err) {
-      if (op === 'load') throw new Error(`Cairn: could not load the ${String(a)} module: ${errorMessage(err)}`);
+      if (op === 'load') throw new Error(`Cairn: could not load the ${String(a)} module: ${errorMessage(err)}`, { cause: err });
       // Host failures never reach the function as host objects; log them for the operator.
       try { this.#host.log('error', `Cairn web API bridge error (${op}): ${errorMessage(err)}`); } catch { /* ignore */ }
     }
@@ -113,6 +130,7 @@ class Bridge {
     const delay = Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_TIMER) : 0;
     const old = this.#timers.get(id);
     if (old !== undefined) clearTimeout(old);
+    else if (this.#timers.size >= MAX_TIMERS) return;
     this.#timers.set(id, setTimeout(() => {
       this.#timers.delete(id);
       this.#send('timer', id);
@@ -188,6 +206,10 @@ class Bridge {
     });
   }
 
+  stats(): WebApiStats {
+    return { timers: this.#timers.size, fetches: this.#fetches.size, cryptoKeys: this.#crypto.size, released: this.#released };
+  }
+
   release(): void {
     if (this.#released) return;
     this.#released = true;
@@ -200,27 +222,52 @@ class Bridge {
   }
 }
 
+/**
+ * Reads the bootstrap scripts and makes their code caches now (once per process, ~50 ms), so that
+ * the first function instance does not pay for it. installWebApis() does it on first use otherwise.
+ */
+export function prepareWebApis(): void {
+  ensureUtc();
+  bootstrapSource('main');
+}
+
 /** Evaluates the bootstrap in `context` and wires the host bridges. */
 export async function installWebApis(isolate: ivm.Isolate, context: ivm.Context, host: WebApiHost): Promise<WebApiHandle> {
   return installWebApisSync(isolate, context, host);
 }
 
+/**
+ * Isolates run in UTC. V8 takes its time zone from the process (ICU's default), so the only way
+ * to give isolates UTC is to run the process in UTC; Node applies a change of process.env.TZ to
+ * every isolate created afterwards. Done once, before the first context gets its web APIs.
+ */
+let utc = false;
+function ensureUtc(): void {
+  if (utc) return;
+  if (process.env.TZ !== 'UTC') process.env.TZ = 'UTC';
+  utc = true;
+}
+
+/** Handed to every context: the isolate keeps its class (to detach ArrayBuffers), not the value. */
+let externalCopySample: ivm.ExternalCopy<number> | null = null;
+
 /** installWebApis without the promise (for callers that already hold the isolate's thread). */
 export function installWebApisSync(isolate: ivm.Isolate, context: ivm.Context, host: WebApiHost): WebApiHandle {
+  ensureUtc();
   const source = bootstrapSource('main');
   const script = compileBootstrap(isolate, source);
   const install = script.runSync(context, { reference: true }) as ivm.Reference<any>;
-  script.release();
   const perfOrigin = performance.now();
   const bridge = new Bridge(isolate, context, host, perfOrigin);
   const timeOrigin = performance.timeOrigin + perfOrigin;
-  const dispatch = install.applySync(undefined, [new ivm.Callback(bridge.onSync), new ivm.ExternalCopy(0), timeOrigin], {
+  externalCopySample ??= new ivm.ExternalCopy(0);
+  const dispatch = install.applySync(undefined, [new ivm.Callback(bridge.onSync), externalCopySample, timeOrigin], {
     result: { reference: true },
   }) as ivm.Reference<any>;
-  install.release();
   bridge.setDispatch(dispatch);
   return {
     release: () => bridge.release(),
     reportRejection: (reason) => bridge.reportRejection(reason),
+    stats: () => bridge.stats(),
   };
 }

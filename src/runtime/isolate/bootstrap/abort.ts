@@ -30,7 +30,7 @@ export class AbortSignal extends EventTarget {
   }
 
   static abort(reason: any = undefined): AbortSignal {
-    const s = new AbortSignal(ILLEGAL);
+    const s = makeSignal();
     s.#aborted = true;
     s.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
     return s;
@@ -39,7 +39,7 @@ export class AbortSignal extends EventTarget {
   static timeout(milliseconds: any): AbortSignal {
     requireArgs(arguments.length, 1, "'timeout' on 'AbortSignal'");
     const ms = enforceRangeULL(milliseconds, 'milliseconds');
-    const s = new AbortSignal(ILLEGAL);
+    const s = makeSignal();
     internalSetTimeout(() => {
       signalAbort(s, new DOMException('The operation timed out.', 'TimeoutError'));
     }, ms);
@@ -88,14 +88,14 @@ export class AbortSignal extends EventTarget {
         (s.#algorithms ??= new Set()).add(fn);
       },
       remove: (s, fn) => { s.#algorithms?.delete(fn); },
-      create: () => new AbortSignal(ILLEGAL),
+      create: () => makeSignal(),
       take: (s) => {
         const a = s.#algorithms;
         s.#algorithms = null;
         return a ? [...a] : null;
       },
       dependent: (signals) => {
-        const result = new AbortSignal(ILLEGAL);
+        const result = makeSignal();
         for (const s of signals) {
           if (s.#aborted) {
             result.#aborted = true;
@@ -118,6 +118,11 @@ export class AbortSignal extends EventTarget {
   }
 }
 defineEventHandler(AbortSignal.prototype, 'abort');
+
+// (Outside the class body, so that the bundler keeps the class name.)
+function makeSignal(): AbortSignal {
+  return new AbortSignal(ILLEGAL);
+}
 
 function runAbortSteps(s: AbortSignal): void {
   const algos = signalInternals.take(s);

@@ -8,7 +8,6 @@ const KEY = Symbol('blob internal');
 
 /** File API: type is lowercased, and any character outside U+0020..U+007E makes it ''. */
 export function normalizeType(t: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[^\x20-\x7e]/.test(t) ? '' : t.toLowerCase();
 }
 

@@ -6,6 +6,10 @@ type Level = 'debug' | 'log' | 'info' | 'warn' | 'error';
 
 /** Extra views for platform objects (Headers, Request, ...), registered by index.ts. */
 export const inspectHooks = new Map<object, (v: any) => Record<string, any> | Map<any, any>>();
+let inspectInit: (() => void) | null = null;
+export function setInspectInit(fn: () => void): void {
+  inspectInit = fn;
+}
 
 const objToString = Object.prototype.toString;
 const fnToString = Function.prototype.toString;
@@ -83,6 +87,11 @@ export function inspect(v: any, depth = 2, seen: any[] = [], indent = ''): strin
 }
 
 function inspectObject(v: any, depth: number, seen: any[], indent: string): string {
+  if (inspectInit !== null) {
+    const init = inspectInit;
+    inspectInit = null;
+    init();
+  }
   if (v instanceof Error || (typeof v.stack === 'string' && typeof v.message === 'string' && 'name' in v)) {
     const stack = typeof v.stack === 'string' && v.stack ? v.stack : `${v.name}: ${v.message}`;
     return indent ? stack.split('\n').join('\n' + indent) : stack;

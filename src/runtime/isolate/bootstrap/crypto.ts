@@ -22,7 +22,7 @@ export class CryptoKey {
   get usages(): string[] { return this.#info.usages; }
   static {
     keyInternals = {
-      make: (info) => new CryptoKey(ILLEGAL, info),
+      make: (info) => newKey(info),
       handle: (k) => k.#info.handle,
       is: (v) => v !== null && typeof v === 'object' && #info in v,
       info: (k) => k.#info,
@@ -30,12 +30,40 @@ export class CryptoKey {
   }
 }
 
+// (Outside the class body, so that the bundler keeps the class name.)
+function newKey(info: KeyInfo): CryptoKey {
+  return new CryptoKey(ILLEGAL, info);
+}
+
 export function isCryptoKey(v: any): boolean {
   return keyInternals.is(v);
 }
 
+// The host keeps each key until no CryptoKey here refers to its handle any more (a handle can be
+// shared by structured clones), so long-lived isolates that import keys per request do not leak.
+const refs = new Map<number, number>();
+let registry: FinalizationRegistry<number> | null = null;
+function track(key: CryptoKey, handle: number): CryptoKey {
+  registry ??= new FinalizationRegistry((h: number) => {
+    const n = (refs.get(h) ?? 1) - 1;
+    if (n > 0) {
+      refs.set(h, n);
+      return;
+    }
+    refs.delete(h);
+    try { hostCall('cryptoRelease', h); } catch { /* the context is gone */ }
+  });
+  refs.set(handle, (refs.get(handle) ?? 0) + 1);
+  registry.register(key, handle);
+  return key;
+}
+
+function makeKey(info: KeyInfo): CryptoKey {
+  return track(keyInternals.make(info), info.handle);
+}
+
 function keyFromHost(info: any): CryptoKey {
-  return keyInternals.make({
+  return makeKey({
     handle: info.handle,
     type: info.type,
     extractable: info.extractable,
@@ -47,7 +75,7 @@ function keyFromHost(info: any): CryptoKey {
 registerSerializable({
   test: isCryptoKey,
   serialize: (k) => keyInternals.info(k),
-  deserialize: (info) => keyInternals.make({ ...info }),
+  deserialize: (info) => makeKey({ ...info }),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 // Web IDL §4.3 DOMException: names table with legacy codes, constants, accessors on the prototype,
 // prototype chain to Error.prototype, serializable (see structured-clone.ts).
-import { tag } from './util.ts';
 
 const CODES: Record<string, number> = {
   IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
@@ -19,9 +18,7 @@ export class DOMException extends Error {
     this.#message = message === undefined ? '' : `${message}`;
     this.#name = name === undefined ? 'Error' : `${name}`;
   }
-  // @ts-expect-error accessor over Error's data property is the Web IDL shape
   get name(): string { return this.#name; }
-  // @ts-expect-error accessor over Error's data property is the Web IDL shape
   get message(): string { return this.#message; }
   get code(): number { return CODES[this.#name] ?? 0; }
   static isDOMException(v: any): boolean { return v !== null && typeof v === 'object' && #name in v; }

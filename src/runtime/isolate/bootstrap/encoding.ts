@@ -122,11 +122,13 @@ class Sink {
   pushBytesAsLatin1(bytes: Uint8Array, start: number, end: number): void {
     if (this.buf.length) this.flushBuf();
     for (let i = start; i < end; i += CHUNK) {
+      // eslint-disable-next-line prefer-spread -- apply() takes the typed array as is (no iterator)
       this.parts.push(fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + CHUNK)) as unknown as number[]));
     }
   }
   flushBuf(): void {
     if (this.buf.length) {
+      // eslint-disable-next-line prefer-spread -- bounded chunks, no spread copy
       this.parts.push(fromCharCode.apply(null, this.buf));
       this.buf = [];
     }

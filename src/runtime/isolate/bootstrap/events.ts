@@ -292,7 +292,7 @@ export class EventTarget {
     if (callback !== null && callback !== undefined && typeof callback !== 'object' && typeof callback !== 'function') {
       throw new TypeError("Failed to execute 'addEventListener' on 'EventTarget': parameter 2 is not of type 'EventListener'.");
     }
-    let capture = false, once = false, passive = false, signal: any = undefined;
+    let capture: boolean, once = false, passive = false, signal: any = undefined;
     if (typeof options === 'object' && options !== null) {
       capture = !!options.capture;
       once = !!options.once;

@@ -367,9 +367,17 @@ export class Request {
     requestInternals = {
       fields: (r) => r.#f,
       is: (v) => v !== null && typeof v === 'object' && #f in v,
-      create: (f) => new Request(RAW, f),
+      create: (f) => rawRequest(f),
     };
   }
+}
+
+// (Outside the class bodies, so that the bundler keeps the class names.)
+function rawRequest(f: RequestFields): Request {
+  return new Request(RAW, f);
+}
+function rawResponse(f: ResponseFields): Response {
+  return new Response(RAW_RESPONSE, f);
 }
 
 /** The request's signal, made on first use (a dependent signal when it follows another one). */
@@ -412,7 +420,6 @@ export function requestBodyBytes(r: Request): Promise<Uint8Array | null> {
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
-// eslint-disable-next-line no-control-regex
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 interface ResponseFields {
@@ -531,7 +538,7 @@ export class Response {
     responseInternals = {
       fields: (r) => r.#f,
       is: (v) => v !== null && typeof v === 'object' && #f in v,
-      create: (f) => new Response(RAW_RESPONSE, f),
+      create: (f) => rawResponse(f),
     };
   }
 }

@@ -6,7 +6,6 @@ export type Guard = 'none' | 'request' | 'response' | 'immutable';
 
 // RFC 9110 token
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex
 const INVALID_VALUE = /[\0\r\n]/;
 const TRIM = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 

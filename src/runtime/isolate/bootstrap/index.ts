@@ -6,7 +6,7 @@ import { AbortController, AbortSignal } from './abort.ts';
 import { atob, btoa } from './base64.ts';
 import { Blob, File, blobBytes, isBlob, isFile, makeBlob, makeFile } from './blob.ts';
 import { CompressionStream, DecompressionStream } from './compression.ts';
-import { inspect, inspectHooks, makeConsole } from './console.ts';
+import { inspect, inspectHooks, makeConsole, setInspectInit } from './console.ts';
 import { Crypto, CryptoKey, SubtleCrypto, newCrypto, settleCrypto } from './crypto.ts';
 import { DOMException, isDOMException } from './domexception.ts';
 import { TextDecoder, TextEncoder } from './encoding.ts';
@@ -27,11 +27,11 @@ import {
   ReadableStreamDefaultReader, TransformStream, TransformStreamDefaultController, WritableStream,
   WritableStreamDefaultController, WritableStreamDefaultWriter,
 } from './streams.ts';
-import { registerPlatformPrototypes, registerSerializable, structuredClone } from './structured-clone.ts';
+import { registerPlatformPrototypes, registerSerializable, setStructuredCloneInit, structuredClone } from './structured-clone.ts';
 import { clearInterval, clearTimeout, fireTimer, queueMicrotask, setInterval, setTimeout } from './timers.ts';
 import { URL, URLSearchParams } from './url.ts';
 import { URLPattern } from './urlpattern.ts';
-import { ILLEGAL, host, isDetached, named, requireArgs, transferBuffer } from './util.ts';
+import { ILLEGAL, host, requireArgs } from './util.ts';
 import { installWasmStreaming } from './wasm.ts';
 
 const g: any = globalThis;
@@ -67,7 +67,7 @@ function reportException(e: any): void {
     return;
   }
   reporting = true;
-  let notCanceled = true;
+  let notCanceled: boolean;
   try {
     const message = e instanceof Error || isDOMException(e) ? `Uncaught ${e.name}: ${e.message}` : `Uncaught ${describe(e)}`;
     const ev = new ErrorEvent('error', { message, error: e, cancelable: true });
@@ -87,7 +87,7 @@ function reportError(e: any): void {
 
 /** A rejection nobody handled (found by the host at the end of a task). */
 function reportRejection(reason: any): void {
-  let notCanceled = true;
+  let notCanceled: boolean;
   try {
     const promise = Promise.reject(reason);
     promise.catch(() => {});
@@ -109,74 +109,8 @@ class Navigator {
 }
 Object.defineProperty(Navigator.prototype, Symbol.toStringTag, { value: 'Navigator', configurable: true });
 
-function polyfillArrayBufferTransfer(): void {
-  const proto: any = ArrayBuffer.prototype;
-  if (typeof proto.transfer === 'function') return;
-  const methods = {
-    transfer(this: ArrayBuffer, newLength: any = undefined) {
-      if (isDetached(this)) throw new TypeError('Cannot perform ArrayBuffer.prototype.transfer on a detached ArrayBuffer');
-      const len = newLength === undefined ? this.byteLength : Math.trunc(Number(newLength)) || 0;
-      if (len < 0) throw new RangeError('Invalid array buffer length');
-      const moved = transferBuffer(this);
-      if (len === moved.byteLength) return moved;
-      const out = new ArrayBuffer(len);
-      new Uint8Array(out).set(new Uint8Array(moved, 0, Math.min(len, moved.byteLength)));
-      return out;
-    },
-  };
-  Object.defineProperty(proto, 'transfer', { value: methods.transfer, writable: true, configurable: true });
-  Object.defineProperty(proto, 'transferToFixedLength', { value: methods.transfer, writable: true, configurable: true });
-  Object.defineProperty(proto, 'detached', {
-    get(this: ArrayBuffer) { return isDetached(this); },
-    configurable: true,
-  });
-}
-
-/** Host → isolate messages (timers, fetch and crypto completions, unhandled rejections). */
-function dispatch(kind: string, a: any, b: any, c: any): void {
-  switch (kind) {
-    case 'timer': fireTimer(a); return;
-    case 'fetch': settleFetch(a, b, c); return;
-    case 'crypto': settleCrypto(a, b, c); return;
-    case 'rejection': reportRejection(a); return;
-  }
-}
-
-export function install(hostSync: (op: string, a?: any, b?: any, c?: any) => any, externalCopy: any, timeOrigin: number): typeof dispatch {
-  host.sync = hostSync;
-  host.EC = externalCopy.constructor;
-  host.timeOrigin = timeOrigin;
-  hooks.reportException = reportException;
-
-  polyfillArrayBufferTransfer();
-
-  const descriptors: PropertyDescriptorMap = {};
-  const data = (value: any) => ({ value, writable: true, enumerable: false, configurable: true });
-  for (const name of Object.keys(INTERFACES)) {
-    const C = INTERFACES[name];
-    if (C.name !== name) Object.defineProperty(C, 'name', { value: name, configurable: true });
-    descriptors[name] = data(C);
-  }
-  const functions: Record<string, any> = {
-    atob, btoa, setTimeout, clearTimeout, setInterval, clearInterval, queueMicrotask, structuredClone, reportError, fetch,
-  };
-  for (const name of Object.keys(functions)) descriptors[name] = { value: named(functions[name], name), writable: true, enumerable: true, configurable: true };
-  descriptors.console = data(makeConsole());
-  descriptors.crypto = { value: newCrypto(), writable: true, enumerable: true, configurable: true };
-  descriptors.performance = { value: new Performance(ILLEGAL), writable: true, enumerable: true, configurable: true };
-  descriptors.navigator = { value: new Navigator(ILLEGAL), writable: true, enumerable: true, configurable: true };
-  descriptors.self = { value: g, writable: true, enumerable: true, configurable: true };
-  Object.defineProperties(g, descriptors);
-
-  // The global object is an EventTarget with the error-event handler attributes.
-  Object.setPrototypeOf(g, EventTarget.prototype);
-  initEventTarget(g);
-  defineEventHandler(g, 'error', 'error');
-  defineEventHandler(g, 'unhandledrejection');
-  defineEventHandler(g, 'rejectionhandled');
-
-  installWasmStreaming(g.WebAssembly);
-
+/** How platform objects are cloned (registered on the first structuredClone). */
+function registerCloneable(): void {
   registerSerializable({
     test: isDOMException,
     serialize: (e) => ({ name: e.name, message: e.message }),
@@ -201,7 +135,10 @@ export function install(hostSync: (op: string, a?: any, b?: any, c?: any) => any
     ReadableStreamDefaultReader.prototype, ReadableStreamBYOBReader.prototype, WritableStreamDefaultWriter.prototype,
     ByteLengthQueuingStrategy.prototype, CountQueuingStrategy.prototype, Navigator.prototype,
   ]);
+}
 
+/** How platform objects are shown by console.* (registered on first use). */
+function registerInspectViews(): void {
   inspectHooks.set(Headers.prototype, (h: any) => new Map(h));
   inspectHooks.set(URL.prototype, (u: any) => ({ href: u.href, origin: u.origin, protocol: u.protocol, username: u.username, password: u.password, host: u.host, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash }));
   inspectHooks.set(URLSearchParams.prototype, (p: any) => new Map(p));
@@ -211,6 +148,47 @@ export function install(hostSync: (op: string, a?: any, b?: any, c?: any) => any
   inspectHooks.set(Event.prototype, (e: any) => ({ type: e.type, defaultPrevented: e.defaultPrevented, cancelable: e.cancelable, timeStamp: e.timeStamp }));
   inspectHooks.set(AbortSignal.prototype, (s: any) => ({ aborted: s.aborted }));
   inspectHooks.set(CryptoKey.prototype, (k: any) => ({ type: k.type, extractable: k.extractable, algorithm: k.algorithm, usages: k.usages }));
+}
+
+/** Host → isolate messages (timers, fetch and crypto completions, unhandled rejections). */
+function dispatch(kind: string, a: any, b: any, c: any): void {
+  switch (kind) {
+    case 'timer': fireTimer(a); return;
+    case 'fetch': settleFetch(a, b, c); return;
+    case 'crypto': settleCrypto(a, b, c); return;
+    case 'rejection': reportRejection(a); return;
+  }
+}
+
+export function install(hostSync: (op: string, a?: any, b?: any, c?: any) => any, externalCopy: any, timeOrigin: number): typeof dispatch {
+  host.sync = hostSync;
+  host.EC = externalCopy.constructor;
+  host.timeOrigin = timeOrigin;
+  hooks.reportException = reportException;
+
+  const define = Object.defineProperty;
+  for (const name of Object.keys(INTERFACES)) define(g, name, { value: INTERFACES[name], writable: true, enumerable: false, configurable: true });
+  const functions: Record<string, any> = {
+    atob, btoa, setTimeout, clearTimeout, setInterval, clearInterval, queueMicrotask, structuredClone, reportError, fetch,
+  };
+  for (const name of Object.keys(functions)) define(g, name, { value: functions[name], writable: true, enumerable: true, configurable: true });
+  define(g, 'console', { value: makeConsole(), writable: true, enumerable: false, configurable: true });
+  define(g, 'crypto', { value: newCrypto(), writable: true, enumerable: true, configurable: true });
+  define(g, 'performance', { value: new Performance(ILLEGAL), writable: true, enumerable: true, configurable: true });
+  define(g, 'navigator', { value: new Navigator(ILLEGAL), writable: true, enumerable: true, configurable: true });
+  define(g, 'self', { value: g, writable: true, enumerable: true, configurable: true });
+
+  // The global object is an EventTarget with the error-event handler attributes.
+  Object.setPrototypeOf(g, EventTarget.prototype);
+  initEventTarget(g);
+  defineEventHandler(g, 'error', 'error');
+  defineEventHandler(g, 'unhandledrejection');
+  defineEventHandler(g, 'rejectionhandled');
+
+  installWasmStreaming(g.WebAssembly);
+
+  setStructuredCloneInit(registerCloneable);
+  setInspectInit(registerInspectViews);
 
   Object.defineProperty(g, Symbol.for('cairn.internal'), {
     value: Object.freeze({ makeRequest, responseParts, isResponse }),

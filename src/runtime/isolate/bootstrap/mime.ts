@@ -7,13 +7,12 @@ export interface MimeType {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex
 const QUOTED_STRING_TOKEN = /^[\t\u0020-\u007e\u0080-\u00ff]*$/;
 const HTTP_WS = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
 export function parseMimeType(input: string): MimeType | null {
   const s = input.replace(HTTP_WS, '');
-  let pos = 0;
+  let pos: number;
   const slash = s.indexOf('/');
   if (slash < 0) return null;
   const type = s.slice(0, slash);

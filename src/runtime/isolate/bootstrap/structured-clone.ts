@@ -21,6 +21,17 @@ const serializables: SerializableHook[] = [];
 const transferables: TransferableHook[] = [];
 const platformPrototypes = new Set<object>();
 
+let init: (() => void) | null = null;
+/** Registrations that can wait until the first clone (they cost startup time otherwise). */
+export function setStructuredCloneInit(fn: () => void): void { init = fn; }
+function ensureInit(): void {
+  if (init !== null) {
+    const f = init;
+    init = null;
+    f();
+  }
+}
+
 export function registerSerializable(h: SerializableHook): void { serializables.push(h); }
 export function registerTransferable(h: TransferableHook): void { transferables.push(h); }
 /** Prototypes of platform objects that are neither serializable nor transferable. */
@@ -29,20 +40,32 @@ export function registerPlatformPrototypes(protos: object[]): void { for (const 
 const cloneError = (what: string) => new DOMException(`${what} could not be cloned.`, 'DataCloneError');
 
 const getProto = Object.getPrototypeOf;
-const booleanValueOf = Boolean.prototype.valueOf;
-const numberValueOf = Number.prototype.valueOf;
-const stringValueOf = String.prototype.valueOf;
-const bigintValueOf = BigInt.prototype.valueOf;
-const symbolValueOf = Symbol.prototype.valueOf;
-const dateGetTime = Date.prototype.getTime;
-const regexpSource = Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get!;
-const regexpFlags = Object.getOwnPropertyDescriptor(RegExp.prototype, 'flags')!.get!;
-const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!;
-const setSize = Object.getOwnPropertyDescriptor(Set.prototype, 'size')!.get!;
-const weakMapHas = WeakMap.prototype.has;
-const weakSetHas = WeakSet.prototype.has;
-const weakRefDeref = WeakRef.prototype.deref;
-const typedArrayTag = Object.getOwnPropertyDescriptor(getProto(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+const getter = (proto: any, key: PropertyKey) => Object.getOwnPropertyDescriptor(proto, key)!.get!;
+
+/** Brand-checking functions, looked up on the first clone (not in every cold start). */
+let B: {
+  booleanValueOf: any; numberValueOf: any; stringValueOf: any; bigintValueOf: any; symbolValueOf: any;
+  dateGetTime: any; regexpSource: any; regexpFlags: any; mapSize: any; setSize: any;
+  weakMapHas: any; weakSetHas: any; weakRefDeref: any; typedArrayTag: any;
+} | null = null;
+function brands() {
+  return (B ??= {
+    booleanValueOf: Boolean.prototype.valueOf,
+    numberValueOf: Number.prototype.valueOf,
+    stringValueOf: String.prototype.valueOf,
+    bigintValueOf: BigInt.prototype.valueOf,
+    symbolValueOf: Symbol.prototype.valueOf,
+    dateGetTime: Date.prototype.getTime,
+    regexpSource: getter(RegExp.prototype, 'source'),
+    regexpFlags: getter(RegExp.prototype, 'flags'),
+    mapSize: getter(Map.prototype, 'size'),
+    setSize: getter(Set.prototype, 'size'),
+    weakMapHas: WeakMap.prototype.has,
+    weakSetHas: WeakSet.prototype.has,
+    weakRefDeref: WeakRef.prototype.deref,
+    typedArrayTag: getter(getProto(Uint8Array.prototype), Symbol.toStringTag),
+  });
+}
 
 function has(fn: any, v: any, arg?: any): boolean {
   try {
@@ -75,6 +98,8 @@ function isPlatformObject(v: any): boolean {
 }
 
 function serialize(value: any, memory: Map<any, Rec>): any {
+  const { booleanValueOf, numberValueOf, stringValueOf, bigintValueOf, symbolValueOf, dateGetTime, regexpSource,
+    regexpFlags, mapSize, setSize, weakMapHas, weakSetHas, weakRefDeref, typedArrayTag } = brands();
   const t = typeof value;
   if (t === 'symbol') throw cloneError('Symbol()');
   if (t === 'function') throw cloneError(`function ${value.name || ''}`);
@@ -226,6 +251,7 @@ function deserialize(v: any, memory: Map<Rec, any>, transferred: Map<Rec, any>):
 
 /** StructuredSerializeWithTransfer + StructuredDeserializeWithTransfer in one step. */
 export function cloneWithTransfer(value: any, transferList: any[]): any {
+  ensureInit();
   const memory = new Map<any, Rec>();
   const transferRecs: Array<[any, Rec, TransferableHook | null]> = [];
   for (const t of transferList) {

@@ -9,6 +9,14 @@ const active = new Map<number, Timer>();
 const internal = new Map<number, () => void>();
 let nextId = 1;
 const MAX_DELAY = 2147483647;
+/** Each active timer is a host timer: a function instance may hold this many at once. */
+export const MAX_TIMERS = 10000;
+
+function checkCapacity(): void {
+  if (active.size + internal.size >= MAX_TIMERS) {
+    throw new RangeError(`Too many active timers: a function instance may have at most ${MAX_TIMERS}`);
+  }
+}
 
 function delayOf(timeout: any): number {
   let ms = Number(timeout);
@@ -24,6 +32,7 @@ function callbackOf(handler: any, what: string): (...a: any[]) => void {
 
 export function setTimeout(handler: any, timeout: any = 0, ...args: any[]): number {
   const fn = callbackOf(handler, 'setTimeout');
+  checkCapacity();
   const id = nextId++;
   active.set(id, { fn, args, repeat: -1 });
   hostCall('timer', id, delayOf(timeout));
@@ -32,6 +41,7 @@ export function setTimeout(handler: any, timeout: any = 0, ...args: any[]): numb
 
 export function setInterval(handler: any, timeout: any = 0, ...args: any[]): number {
   const fn = callbackOf(handler, 'setInterval');
+  checkCapacity();
   const id = nextId++;
   const ms = delayOf(timeout);
   active.set(id, { fn, args, repeat: ms });
@@ -50,6 +60,7 @@ export function clearInterval(id: any = undefined): void {
 
 /** A timer for platform internals (AbortSignal.timeout): user code cannot clear it by id. */
 export function internalSetTimeout(fn: () => void, ms: number): number {
+  checkCapacity();
   const id = nextId++;
   internal.set(id, fn);
   hostCall('timer', id, delayOf(ms));

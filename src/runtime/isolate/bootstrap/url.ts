@@ -32,14 +32,67 @@ export function urlLib(): UrlLib {
   return lib ?? load();
 }
 
-export function parseUrlencodedString(input: string): Array<[string, string]> {
-  return urlLib().parseUrlencodedString(input);
+// ---------------------------------------------------------------------------------------------
+// application/x-www-form-urlencoded (URL §5), percent-decoding: small enough to keep here, so that
+// URLSearchParams and data: URLs never need the parser script.
+
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+function percentDecodeBytes(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0x25 && i + 2 < bytes.length + 0 && i + 2 <= bytes.length - 1 + 0 && HEX.test(String.fromCharCode(bytes[i + 1]!, bytes[i + 2]!))) {
+      out[n++] = parseInt(String.fromCharCode(bytes[i + 1]!, bytes[i + 2]!), 16);
+      i += 2;
+    } else {
+      out[n++] = b;
+    }
+  }
+  return n === out.length ? out : out.slice(0, n);
 }
-export function serializeUrlencoded(list: Array<[string, string]>): string {
-  return urlLib().serializeUrlencoded(list);
-}
+
+/** URL "percent-decode" of a string (UTF-8 encoded first). */
 export function percentDecodeString(input: string): Uint8Array {
-  return urlLib().percentDecodeString(input);
+  return percentDecodeBytes(utf8Encode(input));
+}
+
+function decodeFormComponent(s: string): string {
+  if (s.indexOf('+') >= 0) s = s.replace(/\+/g, ' ');
+  if (s.indexOf('%') < 0) return s;
+  return utf8DecodeNoBOM(percentDecodeString(s));
+}
+
+/** application/x-www-form-urlencoded parser over a (scalar value) string. */
+export function parseUrlencodedString(input: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (input === '') return out;
+  for (const part of input.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = eq >= 0 ? part.slice(0, eq) : part;
+    const value = eq >= 0 ? part.slice(eq + 1) : '';
+    out.push([decodeFormComponent(name), decodeFormComponent(value)]);
+  }
+  return out;
+}
+
+const FORM_EXTRA = /[!'()~]/g;
+function encodeFormComponent(s: string): string {
+  // encodeURIComponent leaves A-Z a-z 0-9 - _ . ! ~ * ' ( ) alone; the form set also encodes ! ' ( ) ~.
+  return encodeURIComponent(s).replace(FORM_EXTRA, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, '+');
+}
+
+/** application/x-www-form-urlencoded serializer (entries are scalar value strings). */
+export function serializeUrlencoded(list: Array<[string, string]>): string {
+  let out = '';
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i]!;
+    if (i) out += '&';
+    out += encodeFormComponent(t[0]) + '=' + encodeFormComponent(t[1]);
+  }
+  return out;
 }
 
 export interface URLRecord {
@@ -53,13 +106,92 @@ export interface URLRecord {
   fragment: string | null;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fast path: absolute http(s)/ws(s) URLs made only of characters the parser keeps as they are
+// (no userinfo, IP address, IDNA label, dot segment, percent sign in the path, tab or newline)
+// parse to the same record without the full state machine. Anything else goes to the parser.
+
+const FAST = /^(https?|wss?):\/\/([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@/?%]*))?(?:#([A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*))?$/;
+const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443 };
+
+function fastParse(input: string): URLRecord | null {
+  const m = FAST.exec(input);
+  if (m === null) return null;
+  const host = m[2]!.toLowerCase();
+  if (host.startsWith('.') || host.includes('..') || /(^|\.)xn--/.test(host)) return null;
+  const labels = host.split('.');
+  const last = labels[labels.length - 1] === '' ? labels[labels.length - 2] : labels[labels.length - 1];
+  if (last === undefined || /^[0-9]/.test(last)) return null; // maybe an IPv4 address
+  const scheme = m[1]!.toLowerCase();
+  let port: number | null = null;
+  if (m[3] !== undefined) {
+    port = +m[3];
+    if (port > 65535) return null;
+    if (port === DEFAULT_PORTS[scheme]) port = null;
+  }
+  let path: string[] = [''];
+  if (m[4] !== undefined) {
+    path = m[4].slice(1).split('/');
+    for (const seg of path) if (seg === '.' || seg === '..') return null;
+  }
+  return { scheme, username: '', password: '', host, port, path, query: m[5] ?? null, fragment: m[6] ?? null };
+}
+
 /** Basic URL parser; null on failure. */
 export function parseURL(input: string, base?: URLRecord | null): URLRecord | null {
+  if (base == null) {
+    const fast = fastParse(input);
+    if (fast !== null) return fast;
+  }
   return urlLib().basicURLParse(input, { baseURL: base ?? null });
 }
 
-export function serializeURL(url: URLRecord, excludeFragment?: boolean): string {
-  return urlLib().serializeURL(url, excludeFragment);
+const SPECIAL_ORIGIN = new Set(['ftp', 'http', 'https', 'ws', 'wss']);
+
+function serializeHost(host: any): string {
+  return typeof host === 'string' ? host : urlLib().serializeHost(host);
+}
+
+function serializePath(url: URLRecord): string {
+  const p = url.path;
+  if (typeof p === 'string') return p;
+  return p.length === 0 ? '' : '/' + p.join('/');
+}
+
+function hasAnOpaquePath(url: URLRecord): boolean {
+  return typeof url.path === 'string';
+}
+
+function cannotHaveAUsernamePasswordPort(url: URLRecord): boolean {
+  return url.host === null || url.host === '' || url.scheme === 'file';
+}
+
+/** URL serializer (URL §4.5). */
+export function serializeURL(url: URLRecord, excludeFragment = false): string {
+  let out = `${url.scheme}:`;
+  if (url.host !== null) {
+    out += '//';
+    if (url.username !== '' || url.password !== '') {
+      out += url.username;
+      if (url.password !== '') out += `:${url.password}`;
+      out += '@';
+    }
+    out += serializeHost(url.host);
+    if (url.port !== null) out += `:${url.port}`;
+  }
+  if (url.host === null && !hasAnOpaquePath(url) && url.path.length > 1 && url.path[0] === '') out += '/.';
+  out += serializePath(url);
+  if (url.query !== null) out += `?${url.query}`;
+  if (!excludeFragment && url.fragment !== null) out += `#${url.fragment}`;
+  return out;
+}
+
+function serializeOrigin(url: URLRecord): string {
+  if (SPECIAL_ORIGIN.has(url.scheme)) {
+    return `${url.scheme}://${serializeHost(url.host)}${url.port !== null ? `:${url.port}` : ''}`;
+  }
+  if (url.scheme === 'blob') return urlLib().serializeURLOrigin(url);
+  return 'null';
 }
 
 let urlInternals: { record: (u: URL) => URLRecord; is: (v: any) => boolean };
@@ -81,10 +213,10 @@ export class URL {
     let parsedBase: URLRecord | null = null;
     if (base !== undefined) {
       const b = toUSV(base);
-      parsedBase = urlLib().basicURLParse(b);
+      parsedBase = parseURL(b);
       if (parsedBase === null) throw new TypeError(`Invalid base URL: ${b}`);
     }
-    const parsed = urlLib().basicURLParse(input, { baseURL: parsedBase });
+    const parsed = parseURL(input, parsedBase);
     if (parsed === null) throw new TypeError(`Invalid URL: ${input}`);
     this.#url = parsed;
   }
@@ -92,7 +224,7 @@ export class URL {
   static parse(url: any, base: any = undefined): URL | null {
     requireArgs(arguments.length, 1, "'parse' on 'URL'");
     try {
-      return base === undefined ? new URL(url) : new URL(url, base);
+      return newURL(url, base);
     } catch {
       return null;
     }
@@ -103,22 +235,22 @@ export class URL {
     const input = toUSV(url);
     let parsedBase: URLRecord | null = null;
     if (base !== undefined) {
-      parsedBase = urlLib().basicURLParse(toUSV(base));
+      parsedBase = parseURL(toUSV(base));
       if (parsedBase === null) return false;
     }
-    return urlLib().basicURLParse(input, { baseURL: parsedBase }) !== null;
+    return parseURL(input, parsedBase) !== null;
   }
 
-  get href(): string { return urlLib().serializeURL(this.#url); }
+  get href(): string { return serializeURL(this.#url); }
   set href(v: any) {
     const s = toUSV(v);
-    const parsed = urlLib().basicURLParse(s);
+    const parsed = parseURL(s);
     if (parsed === null) throw new TypeError(`Invalid URL: ${s}`);
     this.#url = parsed;
     this.#syncQuery();
   }
 
-  get origin(): string { return urlLib().serializeURLOrigin(this.#url); }
+  get origin(): string { return serializeOrigin(this.#url); }
 
   get protocol(): string { return `${this.#url.scheme}:`; }
   set protocol(v: any) {
@@ -128,54 +260,54 @@ export class URL {
   get username(): string { return this.#url.username; }
   set username(v: any) {
     const s = toUSV(v);
-    if (urlLib().cannotHaveAUsernamePasswordPort(this.#url)) return;
+    if (cannotHaveAUsernamePasswordPort(this.#url)) return;
     urlLib().setTheUsername(this.#url, s);
   }
 
   get password(): string { return this.#url.password; }
   set password(v: any) {
     const s = toUSV(v);
-    if (urlLib().cannotHaveAUsernamePasswordPort(this.#url)) return;
+    if (cannotHaveAUsernamePasswordPort(this.#url)) return;
     urlLib().setThePassword(this.#url, s);
   }
 
   get host(): string {
     const url = this.#url;
     if (url.host === null) return '';
-    if (url.port === null) return urlLib().serializeHost(url.host);
-    return `${urlLib().serializeHost(url.host)}:${urlLib().serializeInteger(url.port)}`;
+    if (url.port === null) return serializeHost(url.host);
+    return `${serializeHost(url.host)}:${String(url.port)}`;
   }
   set host(v: any) {
     const s = toUSV(v);
-    if (urlLib().hasAnOpaquePath(this.#url)) return;
+    if (hasAnOpaquePath(this.#url)) return;
     urlLib().basicURLParse(s, { url: this.#url, stateOverride: 'host' });
   }
 
   get hostname(): string {
     if (this.#url.host === null) return '';
-    return urlLib().serializeHost(this.#url.host);
+    return serializeHost(this.#url.host);
   }
   set hostname(v: any) {
     const s = toUSV(v);
-    if (urlLib().hasAnOpaquePath(this.#url)) return;
+    if (hasAnOpaquePath(this.#url)) return;
     urlLib().basicURLParse(s, { url: this.#url, stateOverride: 'hostname' });
   }
 
   get port(): string {
     if (this.#url.port === null) return '';
-    return urlLib().serializeInteger(this.#url.port);
+    return String(this.#url.port);
   }
   set port(v: any) {
     const s = toUSV(v);
-    if (urlLib().cannotHaveAUsernamePasswordPort(this.#url)) return;
+    if (cannotHaveAUsernamePasswordPort(this.#url)) return;
     if (s === '') this.#url.port = null;
     else urlLib().basicURLParse(s, { url: this.#url, stateOverride: 'port' });
   }
 
-  get pathname(): string { return urlLib().serializePath(this.#url); }
+  get pathname(): string { return serializePath(this.#url); }
   set pathname(v: any) {
     const s = toUSV(v);
-    if (urlLib().hasAnOpaquePath(this.#url)) return;
+    if (hasAnOpaquePath(this.#url)) return;
     this.#url.path = [];
     urlLib().basicURLParse(s, { url: this.#url, stateOverride: 'path start' });
   }
@@ -223,8 +355,8 @@ export class URL {
     urlLib().basicURLParse(input, { url: this.#url, stateOverride: 'fragment' });
   }
 
-  toJSON(): string { return urlLib().serializeURL(this.#url); }
-  toString(): string { return urlLib().serializeURL(this.#url); }
+  toJSON(): string { return serializeURL(this.#url); }
+  toString(): string { return serializeURL(this.#url); }
 
   #syncQuery(): void {
     if (this.#query === null) return;
@@ -234,7 +366,7 @@ export class URL {
 
   #stripTrailingSpacesFromOpaquePath(): void {
     const url = this.#url;
-    if (!urlLib().hasAnOpaquePath(url)) return;
+    if (!hasAnOpaquePath(url)) return;
     if (url.fragment !== null) return;
     if (url.query !== null) return;
     url.path = (url.path as string).replace(/\u0020+$/u, '');
@@ -248,10 +380,15 @@ export class URL {
   }
 }
 // Web IDL attributes are enumerable (class accessors are not).
-for (const k of ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'searchParams', 'hash']) {
-  const d = Object.getOwnPropertyDescriptor(URL.prototype, k)!;
-  d.enumerable = true;
-  Object.defineProperty(URL.prototype, k, d);
+{
+  const proto = URL.prototype;
+  const descriptors: PropertyDescriptorMap = {};
+  for (const k of ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'searchParams', 'hash']) {
+    const d = Object.getOwnPropertyDescriptor(proto, k)!;
+    d.enumerable = true;
+    descriptors[k] = d;
+  }
+  Object.defineProperties(proto, descriptors);
 }
 
 /** The query of `url` as URLSearchParams changed it. */
@@ -259,7 +396,7 @@ function updateURLQuery(url: URL, list: Array<[string, string]>): void {
   const rec = urlInternals.record(url);
   const s = serializeUrlencoded(list);
   rec.query = s === '' ? null : s;
-  if (rec.query === null && rec.fragment === null && urlLib().hasAnOpaquePath(rec)) {
+  if (rec.query === null && rec.fragment === null && hasAnOpaquePath(rec)) {
     rec.path = (rec.path as string).replace(/\u0020+$/u, '');
   }
 }
@@ -379,7 +516,7 @@ export class URLSearchParams {
   static {
     paramsInternals = {
       create: (list, url) => {
-        const p = new URLSearchParams();
+        const p = newParams();
         p.#list = list;
         p.#url = url;
         return p;
@@ -391,6 +528,14 @@ export class URLSearchParams {
   }
 }
 iteratorIsEntries(URLSearchParams);
+
+// (Outside the class bodies, so that the bundler keeps the class names.)
+function newURL(url: any, base: any): URL {
+  return base === undefined ? new URL(url) : new URL(url, base);
+}
+function newParams(): URLSearchParams {
+  return new URLSearchParams();
+}
 
 export function isURL(v: any): boolean {
   return urlInternals.is(v);

@@ -89,37 +89,11 @@ export function isSharedArrayBuffer(v: any): boolean {
   }
 }
 
-export function isBufferSource(v: any): boolean {
-  return ArrayBuffer.isView(v) || isArrayBuffer(v);
-}
-
 /** The bytes of a BufferSource as a Uint8Array view (no copy), or null when `v` is not one. */
 export function viewOf(v: any): Uint8Array | null {
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (isArrayBuffer(v)) return new Uint8Array(v);
   return null;
-}
-
-/** A copy of the bytes of a BufferSource; TypeError for anything else. */
-export function copyBytes(v: any, what = 'argument'): Uint8Array {
-  const view = viewOf(v);
-  if (view === null) throw new TypeError(`${what} is not an ArrayBuffer or ArrayBufferView`);
-  return view.slice();
-}
-
-export function concat(chunks: Uint8Array[], total?: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  if (total === undefined) {
-    total = 0;
-    for (const c of chunks) total += c.byteLength;
-  }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }
 
 /** ArrayBuffer holding exactly `bytes` (copying only when the view does not cover its whole buffer). */
@@ -173,13 +147,6 @@ export function toUnsignedShort(v: any): number {
   return t;
 }
 
-/** Web IDL `unsigned long`. */
-export function toUnsignedLong(v: any): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) return 0;
-  return Math.trunc(n) >>> 0;
-}
-
 /** Web IDL sequence<T> from an iterable object; TypeError for primitives and non-iterables. */
 export function toSequence(v: any, what: string): any[] {
   if (!isObject(v)) throw new TypeError(`${what} is not an iterable object`);
@@ -192,7 +159,7 @@ export function toSequence(v: any, what: string): any[] {
 export const ILLEGAL = Symbol('illegal constructor key');
 
 /** Iterator prototype object (%IteratorPrototype%). */
-export const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
+const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
 
 const iteratorProtos = new Map<string, object>();
 const iteratorState = new WeakMap<object, { get: () => Array<[any, any]>; kind: 0 | 1 | 2; i: number }>();

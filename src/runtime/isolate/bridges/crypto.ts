@@ -31,6 +31,11 @@ export class CryptoBridge {
     this.#keys.clear();
   }
 
+  /** The isolate no longer refers to `handle`. */
+  drop(handle: number): void {
+    this.#keys.delete(handle);
+  }
+
   #decode(v: unknown): unknown {
     if (v === null || typeof v !== 'object') return v;
     if (v instanceof Uint8Array) return v;
