@@ -37,6 +37,8 @@ export const egressSchema = z.object({
 
 export const bindingSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('kv'), namespace: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/).optional() }).strict(),
+  /** The tenant's verifiable ledger (append, documents, transfers, proofs), acting as `function:<name>`. */
+  z.object({ type: z.literal('ledger') }).strict(),
 ]);
 
 export const authSchema = z.object({ mode: z.enum(['public']).default('public') }).strict();

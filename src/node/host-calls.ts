@@ -7,8 +7,10 @@ import type { HostHooks } from '../runtime/isolate/types.ts';
 import type { InvocationTarget } from '../scheduler/types.ts';
 import { serveKv, kvNamespace } from '../runtime/bindings/kv.ts';
 import { createEgressFetch, type FetchRequest } from '../runtime/bindings/egress.ts';
+import type { LedgerService } from '../ledger/service.ts';
 
-export function createHostCall(storage: StorageDriver, target: InvocationTarget, config: FunctionConfig): HostHooks['call'] {
+export function createHostCall(storage: StorageDriver, ledger: LedgerService, target: InvocationTarget, config: FunctionConfig): HostHooks['call'] {
+  const caller = { tenant: target.tenant, actor: `function:${target.function}` };
   const egressFetch = createEgressFetch(config.egress, { maxBodyBytes: config.limits.bodyBytes, timeoutMs: config.limits.timeoutMs });
   return async (_inv, binding, op, args) => {
     if (binding === '__fetch') {
@@ -18,6 +20,7 @@ export function createHostCall(storage: StorageDriver, target: InvocationTarget,
     const granted = config.bindings[binding];
     if (!granted) throw new TypeError(`this function has no binding named ${binding}`);
     if (granted.type === 'kv') return serveKv(storage, kvNamespace(target.tenant, granted.namespace ?? `${target.function}.${binding}`), op, args);
+    if (granted.type === 'ledger') return ledger.call(caller, op, args[0]);
     throw new TypeError(`binding ${binding} has an unsupported type`);
   };
 }

@@ -118,7 +118,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const scheduler = new Scheduler({
     engine, metrics, recorder,
     resolveVersion: (t) => resolveVersion(storage, box, t),
-    hostCall: (t, config) => createHostCall(storage, t, config),
+    hostCall: (t, config) => createHostCall(storage, ledger.service, t, config),
   });
 
   const router = new Router();

@@ -127,6 +127,28 @@ describe('data plane', () => {
     assert.equal(await ok.text(), 'reached 200');
   });
 
+  it('env.LEDGER records documents in the tenant ledger with the function as actor', async () => {
+    const code = `export default { async fetch(req, env) {
+      const tables = await env.LEDGER.tables.list();
+      if (!tables.items.some((t) => t.name === 'orders')) await env.LEDGER.tables.create('orders');
+      const rev = await env.LEDGER.documents.put('orders', 'o-1', { qty: 2 });
+      let refused = '';
+      try { await env.LEDGER.call('no.such.op', {}); } catch (e) { refused = e.message; }
+      return Response.json({ index: rev.index, revision: rev.revision, refused });
+    } };`;
+    assert.equal((await node.deploy('orders', code, { bindings: { LEDGER: { type: 'ledger' } } })).status, 201);
+    const res = await fetch(node.dataUrl + '/orders/');
+    assert.equal(res.status, 200);
+    const body: any = await res.json();
+    assert.equal(body.revision, 1);
+    assert.match(body.refused, /unknown ledger operation/);
+    const doc: any = await (await node.admin('/ledger/tables/orders/documents/o-1')).json();
+    assert.deepEqual(doc.data, { qty: 2 });
+    const entry: any = await (await node.admin(`/ledger/entries/${body.index}`)).json();
+    assert.equal(entry.actor, 'function:orders');
+    assert.equal(entry.tenant, 'default');
+  });
+
   it('exposes invocation metrics per function and version', async () => {
     const res = await fetch(node.adminUrl + '/metrics', { headers: { authorization: `Bearer ${node.adminToken}` } });
     const text = await res.text();

@@ -65,11 +65,40 @@ export const DISPATCH_SOURCE = String.raw`(function () {
     });
   }
 
+  // env.LEDGER: each method is one ledger operation with one JSON argument object; the node fixes
+  // the tenant and the actor (function:<name>), so a function can only act within its tenant.
+  function ledgerBinding(name) {
+    const op = (o) => (args) => call(name, o, [args ?? {}]);
+    const withId = (o) => (table, id, data, opts) => call(name, o, [{ ...(opts || {}), table, id, data }]);
+    return Object.freeze({
+      call: (o, args) => call(name, String(o), [args ?? {}]),
+      append: (type, body, opts) => call(name, 'append', [{ ...(opts || {}), type, body }]),
+      checkpoint: () => call(name, 'checkpoint', [{}]),
+      proof: (index, size) => call(name, 'proof', [size === undefined ? { index } : { index, size }]),
+      transfer: op('transfer'),
+      tables: Object.freeze({ create: (n) => call(name, 'tables.create', [{ name: n }]), list: op('tables.list') }),
+      documents: Object.freeze({
+        insert: (table, data, opts) => call(name, 'documents.insert', [{ ...(opts || {}), table, data }]),
+        update: withId('documents.update'),
+        put: withId('documents.put'),
+        delete: (table, id, opts) => call(name, 'documents.delete', [{ ...(opts || {}), table, id }]),
+        get: (table, id) => call(name, 'documents.get', [{ table, id }]),
+        list: (table, opts) => call(name, 'documents.list', [{ ...(opts || {}), table }]),
+        history: (table, id, opts) => call(name, 'documents.history', [{ ...(opts || {}), table, id }]),
+        proof: (table, id, opts) => call(name, 'documents.proof', [{ ...(opts || {}), table, id }]),
+      }),
+      accounts: Object.freeze({ open: (id, opts) => call(name, 'accounts.open', [{ ...(opts || {}), id }]), get: (id) => call(name, 'accounts.get', [{ id }]), list: op('accounts.list') }),
+      transfers: Object.freeze({ get: (idempotencyKey) => call(name, 'transfers.get', [{ idempotencyKey }]) }),
+      identities: Object.freeze({ get: (subject) => call(name, 'identities.get', [{ subject }]) }),
+    });
+  }
+
   const env = {};
   for (const k of Object.keys(spec.vars)) env[k] = spec.vars[k];
   for (const k of Object.keys(spec.secrets)) env[k] = spec.secrets[k];
   for (const k of Object.keys(spec.bindings)) {
     if (spec.bindings[k].type === 'kv') env[k] = kvBinding(k);
+    else if (spec.bindings[k].type === 'ledger') env[k] = ledgerBinding(k);
   }
 
   const waits = new Map();
