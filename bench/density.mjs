@@ -77,6 +77,7 @@ export async function runDensity({ n = 500 } = {}) {
         processList: full.processes.map((p) => ({ kb: p.kb, cmd: p.cmd })),
         emptyProcessList: empty.processes.map((p) => ({ kb: p.kb, cmd: p.cmd })),
         coldStarts: L.sumMetric(m, /^cairn_cold_starts_total\b/),
+        idleInstances: L.sumMetric(m, /^cairn_instances\{.*state="idle"/),
         instancesMetric: m?.filter((l) => l.startsWith('cairn_instances')).slice(0, 10) ?? null,
         logProblems: node.handle.problems(),
       }));
@@ -99,7 +100,7 @@ export function printDensity(res) {
   out += 'target: ≥ 500 idle functions per GB\n';
   for (const r of res.rows.filter((x) => x.kind.startsWith('cairn'))) {
     if (r.error) out += `  ${r.label}: FAILED — ${r.error.split('\n')[0]}\n`;
-    else out += `  ${r.label}: ${r.perGb >= 500 ? 'MEETS' : 'MISSES'} (${L.fmt(r.perGb, 0)}/GB; node ${L.fmt(r.nodeProcessMb, 1)} MB + child processes ${L.fmt(r.childProcessesMb, 1)} MB; ${r.n} deploys in ${L.fmt(r.deployS, 1)} s, first invocations in ${L.fmt(r.invokeS, 1)} s, cold starts ${r.coldStarts ?? '?'})${r.logProblems?.count ? `; ${r.logProblems.count} warn/error log lines` : ''}\n`;
+    else out += `  ${r.label}: ${r.perGb >= 500 ? 'MEETS' : 'MISSES'} (${L.fmt(r.perGb, 0)}/GB; node ${L.fmt(r.nodeProcessMb, 1)} MB + child processes ${L.fmt(r.childProcessesMb, 1)} MB; ${r.n} deploys in ${L.fmt(r.deployS, 1)} s, first invocations in ${L.fmt(r.invokeS, 1)} s, cold starts ${r.coldStarts ?? '?'}, idle instances at measurement ${r.idleInstances ?? '?'})${r.logProblems?.count ? `; ${r.logProblems.count} warn/error log lines` : ''}\n`;
   }
   return out;
 }

@@ -97,7 +97,20 @@ export function createGatewayHandler(deps: GatewayDeps) {
             res.destroy(new Error(`response body exceeds ${limit} bytes`));
             return;
           }
-          if (!res.write(bytes)) return new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+          // A client that went away must not leave the function waiting for a 'drain' that never
+          // comes (its 'close' may already have fired): stop writing and let the invocation end.
+          if (res.destroyed || res.writableEnded) return false;
+          if (!res.write(bytes)) {
+            return new Promise<void | false>((resolve) => {
+              const finish = (gone: boolean): void => { res.off('drain', drained); res.off('close', closed); res.off('error', closed); resolve(gone ? false : undefined); };
+              const drained = (): void => finish(false);
+              const closed = (): void => finish(true);
+              res.once('drain', drained);
+              res.once('close', closed);
+              res.once('error', closed);
+              if (res.destroyed) closed();
+            });
+          }
         },
         abort() {
           res.destroy();

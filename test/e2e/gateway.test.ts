@@ -43,6 +43,24 @@ describe('data plane', () => {
     assert.ok(reads >= 2, 'arrived in more than one read');
   });
 
+  it('a client that disconnects mid-stream cancels the stream and frees the instance', async () => {
+    const code = `export default { fetch(req, env) {
+      if (new URL(req.url).pathname.endsWith('/ping')) return new Response('pong');
+      const chunk = new Uint8Array(64 * 1024);
+      return new Response(new ReadableStream({ pull(c) { c.enqueue(chunk); } }));
+    } };`;
+    await node.deploy('endless', code, { scaling: { maxInstances: 1 }, limits: { timeoutMs: 60_000, cpuMs: 60_000 } });
+    const ac = new AbortController();
+    const res = await fetch(node.dataUrl + '/endless/', { signal: ac.signal });
+    const reader = res.body!.getReader();
+    let received = 0;
+    while (received < 1024 * 1024) received += (await reader.read()).value!.byteLength;
+    ac.abort();
+    // With one instance, this answers only once the aborted invocation has ended.
+    const pong = await fetch(node.dataUrl + '/endless/ping');
+    assert.equal(await pong.text(), 'pong');
+  });
+
   it('answers problem+json for an unknown route', async () => {
     const res = await fetch(node.dataUrl + '/nothing-here/');
     assert.equal(res.status, 404);

@@ -20,7 +20,13 @@ type DispatchResult =
   | [0, number] // streamed; waitUntil count
   | [-1 | -2, string, string]; // error kind, name, message/stack
 
-interface Invocation { sink: ResponseSink; headSent: boolean }
+interface Invocation {
+  sink: ResponseSink;
+  headSent: boolean;
+  result: Promise<DispatchResult>;
+  resolve(r: DispatchResult): void;
+  reject(e: unknown): void;
+}
 
 function pairs(flat: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -93,9 +99,12 @@ export class FunctionContext {
       inv.headSent = true;
       inv.sink.head({ status, statusText, headers: pairs(headers) });
     }));
+    await g.set('__cairn_result', new ivm.Reference((id: string, result: DispatchResult) => {
+      this.#invocations.get(id)?.resolve(result);
+    }));
     await g.set('__cairn_chunk', new ivm.Reference(async (id: string, bytes: Uint8Array) => {
       const inv = this.#invocations.get(id);
-      if (inv) await inv.sink.chunk(bytes);
+      return inv ? (await inv.sink.chunk(bytes)) !== false : false;
     }));
     const pair = (await this.context.eval(DISPATCH_SOURCE, { reference: true, filename: 'cairn:dispatch' })) as ivm.Reference<any>;
     this.#dispatch = (await pair.get(0, { reference: true })) as ivm.Reference<any>;
@@ -108,14 +117,22 @@ export class FunctionContext {
     if (!dispatch) throw new Error('load() the function before invoking it');
     const flat: string[] = [];
     for (const [k, v] of input.headers) flat.push(k, v);
-    const inv: Invocation = { sink, headSent: false };
+    let resolve!: (r: DispatchResult) => void, reject!: (e: unknown) => void;
+    const result = new Promise<DispatchResult>((res, rej) => { resolve = res; reject = rej; });
+    result.catch(() => {});
+    const inv: Invocation = { sink, headSent: false, result, resolve, reject };
     this.#invocations.set(input.id, inv);
     this.#current = input.id;
     try {
-      const r = (await dispatch.apply(undefined, [input.id, input.method, input.url, flat, input.body], {
-        arguments: { copy: true },
-        result: { promise: true, copy: true },
-      })) as DispatchResult;
+      dispatch.apply(undefined, [input.id, input.method, input.url, flat, input.body], { arguments: { copy: true }, result: { promise: true } }).catch((err: unknown) => {
+        // Either the isolate is gone (limits: fail the invocation) or the task left an unhandled
+        // rejection behind, which isolated-vm reports by failing the task: report it the way the
+        // web platform does (an `unhandledrejection` event, then the log) and keep waiting for the
+        // function's answer, which the dispatcher still delivers.
+        if (this.#isolate.isDisposed) inv.reject(err);
+        else this.#webapi.reportRejection(err);
+      });
+      const r = await inv.result;
       const kind = r[0];
       if (kind === -1 || kind === -2) {
         throw new FunctionError(kind === -1 ? 'function-threw' : 'bad-response', `${r[1]}: ${r[2]}`.replace(/^(\w+): \1: /, '$1: '));
@@ -144,8 +161,14 @@ export class FunctionContext {
     }
   }
 
+  /** Fails every invocation in flight (the engine disposed the isolate under them). */
+  failAll(err: unknown): void {
+    for (const inv of this.#invocations.values()) inv.reject(err);
+  }
+
   /** Releases host-side resources (timers, crypto keys, references). The isolate is the engine's. */
   release(): void {
+    this.failAll(new Error('the instance was disposed'));
     this.#webapi.release();
     this.#dispatch?.release();
     this.#settle?.release();

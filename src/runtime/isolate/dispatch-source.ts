@@ -7,8 +7,8 @@ export const DISPATCH_SOURCE = String.raw`(function () {
   const g = globalThis;
   const internal = g[Symbol.for('cairn.internal')];
   delete g[Symbol.for('cairn.internal')];
-  const ns = g.__cairn_ns, spec = g.__cairn_env, hostCall = g.__cairn_call, hostHead = g.__cairn_head, hostChunk = g.__cairn_chunk;
-  delete g.__cairn_ns; delete g.__cairn_env; delete g.__cairn_call; delete g.__cairn_head; delete g.__cairn_chunk;
+  const ns = g.__cairn_ns, spec = g.__cairn_env, hostCall = g.__cairn_call, hostHead = g.__cairn_head, hostChunk = g.__cairn_chunk, hostResult = g.__cairn_result;
+  delete g.__cairn_ns; delete g.__cairn_env; delete g.__cairn_call; delete g.__cairn_head; delete g.__cairn_chunk; delete g.__cairn_result;
 
   const handler = ns.default;
   if (handler === null || (typeof handler !== 'object' && typeof handler !== 'function') || typeof handler.fetch !== 'function') {
@@ -116,11 +116,23 @@ export const DISPATCH_SOURCE = String.raw`(function () {
       const { done, value } = await reader.read();
       if (done) return;
       if (!(value instanceof Uint8Array)) throw new TypeError('a response body stream must produce Uint8Array chunks');
-      await hostChunk.apply(undefined, [id, value], chunkOpts);
+      // false: the client is gone; cancelling tells the function's source to stop producing.
+      if ((await hostChunk.apply(undefined, [id, value], chunkOpts)) === false) {
+        await reader.cancel().catch(() => {});
+        return;
+      }
     }
   }
 
+  // The result goes to the host through a call, not as the task's return value: isolated-vm fails
+  // a task that leaves an unhandled rejection behind, and a stray rejected promise must not cost
+  // the client a response that the function did produce.
+  const resultOpts = { arguments: { copy: true } };
   async function dispatch(id, method, url, headers, body) {
+    hostResult.applySync(undefined, [id, await run(id, method, url, headers, body)], resultOpts);
+  }
+
+  async function run(id, method, url, headers, body) {
     current = id;
     const pending = [];
     const ctx = Object.freeze({

@@ -49,8 +49,11 @@ export interface ResponseHead {
  */
 export interface ResponseSink {
   head(head: ResponseHead): void;
-  /** May return a promise to apply backpressure: the function's stream is not read further until it settles. */
-  chunk(bytes: Uint8Array): void | Promise<void>;
+  /**
+   * May return a promise to apply backpressure: the function's stream is not read further until it
+   * settles. `false` (or a promise of it) means the consumer is gone: the stream is cancelled.
+   */
+  chunk(bytes: Uint8Array): void | false | Promise<void | false>;
   /** The response cannot be completed (the function failed after its head was sent): cut the connection. */
   abort?(reason: Error): void;
 }

@@ -83,10 +83,10 @@ class SandboxProcess {
       case 'head': this.pending.get(msg.rid)?.sink?.head(msg.head); break;
       case 'chunk': {
         const p = this.pending.get(msg.rid);
-        const ack = () => this.channel.send({ t: 'chunk-ack', rid: msg.rid });
-        const r = p?.sink?.chunk(msg.bytes);
-        if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(ack, ack);
-        else ack();
+        const ack = (v: void | false): void => this.channel.send({ t: 'chunk-ack', rid: msg.rid, stop: v === false });
+        const r = p?.sink ? p.sink.chunk(msg.bytes) : false;
+        if (r instanceof Promise) r.then(ack, () => ack(false));
+        else ack(r);
         break;
       }
       case 'result': {

@@ -13,7 +13,7 @@ const channel = new Channel<ToSandbox, FromSandbox>(new Socket({ fd: 3, readable
 const engine = new IsolatedVmEngine();
 const instances = new Map<string, Instance>();
 const calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-const acks = new Map<number, () => void>();
+const acks = new Map<number, (stop: boolean) => void>();
 let nextCall = 1;
 
 function wireError(err: unknown): WireError {
@@ -62,8 +62,8 @@ async function invoke(rid: number, id: string, input: Parameters<Instance['invok
           held.bytes = bytes;
           return;
         }
-        return new Promise<void>((resolve) => {
-          acks.set(rid, resolve);
+        return new Promise<void | false>((resolve) => {
+          acks.set(rid, (stop) => resolve(stop ? false : undefined));
           channel.send({ t: 'chunk', rid, bytes });
         });
       },
@@ -87,7 +87,7 @@ channel.onMessage((msg) => {
   switch (msg.t) {
     case 'create': void create(msg.rid, msg.spec); break;
     case 'invoke': void invoke(msg.rid, msg.instance, msg.input); break;
-    case 'chunk-ack': { const a = acks.get(msg.rid); acks.delete(msg.rid); a?.(); break; }
+    case 'chunk-ack': { const a = acks.get(msg.rid); acks.delete(msg.rid); a?.(msg.stop); break; }
     case 'dispose': { const i = instances.get(msg.instance); instances.delete(msg.instance); void i?.dispose(); break; }
     case 'reply': {
       const c = calls.get(msg.cid);

@@ -10,7 +10,7 @@ export interface WireError { code: InvocationErrorCode; message: string; fatal: 
 export type ToSandbox =
   | { t: 'create'; rid: number; spec: InstanceSpec }
   | { t: 'invoke'; rid: number; instance: string; input: InvocationInput }
-  | { t: 'chunk-ack'; rid: number }
+  | { t: 'chunk-ack'; rid: number; stop: boolean }
   | { t: 'dispose'; instance: string }
   | { t: 'reply'; cid: number; ok: true; value: unknown }
   | { t: 'reply'; cid: number; ok: false; error: { name: string; message: string } };

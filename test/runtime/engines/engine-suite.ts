@@ -64,6 +64,22 @@ export function runEngineSuite(name: string, make: () => Engine): void {
       await inst.dispose();
     });
 
+    it('a stray unhandled rejection is logged but does not cost the response', async () => {
+      const hooks = recordingHooks();
+      const code = `export default { async fetch() {
+        Promise.reject(new Error('stray'));
+        await new Promise((r) => setTimeout(r, 1));
+        return new Response('answered');
+      } };`;
+      const inst = await engine.createInstance(spec(code), hooks);
+      const c = collector();
+      await inst.invoke(input(), c.sink);
+      assert.equal(c.result.body, 'answered');
+      assert.equal(inst.broken, false);
+      await inst.dispose();
+      assert.ok(hooks.logs.some((l) => l.level === 'error' && /stray/.test(l.message)), JSON.stringify(hooks.logs));
+    });
+
     it('a non-Response result is a clear error', async () => {
       const inst = await engine.createInstance(spec(`export default { fetch() { return 'text'; } };`), recordingHooks());
       await assert.rejects(inst.invoke(input(), collector().sink), (e: unknown) => e instanceof InvocationError && e.code === 'bad-response');

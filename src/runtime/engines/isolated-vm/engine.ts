@@ -118,6 +118,7 @@ class IsolatedVmInstance implements Instance {
 
   #kill(): void {
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
+    this.#ctx.failAll(new Error('Isolate was disposed'));
   }
 
   async dispose(): Promise<void> {
