@@ -78,6 +78,7 @@ export function createGatewayHandler(deps: GatewayDeps) {
       const url = `http://${req.headers.host ?? 'localhost'}${rawUrl}`;
 
       let sent = 0;
+      let declared: number | undefined;
       const sink: ResponseSink = {
         head(h) {
           const out: Record<string, string | string[]> = {};
@@ -88,7 +89,10 @@ export function createGatewayHandler(deps: GatewayDeps) {
             out[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
           }
           out['x-cairn-invocation-id'] = invocationId;
-          if (h.length !== undefined && out['content-length'] === undefined && out['transfer-encoding'] === undefined) out['content-length'] = String(h.length);
+          if (h.length !== undefined && out['content-length'] === undefined && out['transfer-encoding'] === undefined) {
+            out['content-length'] = String(h.length);
+            declared = h.length;
+          }
           res.writeHead(h.status, h.statusText || undefined, out);
         },
         chunk(bytes) {
@@ -100,6 +104,11 @@ export function createGatewayHandler(deps: GatewayDeps) {
           // A client that went away must not leave the function waiting for a 'drain' that never
           // comes (its 'close' may already have fired): stop writing and let the invocation end.
           if (res.destroyed || res.writableEnded) return false;
+          // The whole declared body in one piece: head and body leave in one write.
+          if (sent === declared) {
+            res.end(bytes);
+            return;
+          }
           if (!res.write(bytes)) {
             return new Promise<void | false>((resolve) => {
               const finish = (gone: boolean): void => { res.off('drain', drained); res.off('close', closed); res.off('error', closed); resolve(gone ? false : undefined); };
@@ -116,8 +125,8 @@ export function createGatewayHandler(deps: GatewayDeps) {
           res.destroy();
         },
       };
-      await deps.invoker.invoke({ tenant: target.tenant, function: target.function, version: target.version }, { id: invocationId, method: req.method ?? 'GET', url, headers, body }, sink);
-      if (!res.destroyed) res.end();
+      await deps.invoker.invoke({ tenant: target.tenant, function: target.function, version: target.version }, { id: invocationId, method: req.method ?? 'GET', url, headers, body }, sink, { trigger: 'http' });
+      if (!res.destroyed && !res.writableEnded) res.end();
     } catch (err) {
       const problem = toProblem(err);
       if (problem.status >= 500 && !(err instanceof Problem)) deps.onError?.(err);

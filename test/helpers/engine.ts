@@ -34,11 +34,29 @@ export function input(path = '/', init: Partial<InvocationInput> = {}): Invocati
   return { id: newId(), method: 'GET', url: 'http://fn.test' + path, headers: [['host', 'fn.test']], body: null, ...init };
 }
 
-export interface RecordingHooks extends HostHooks { logs: Array<{ inv: string | null; level: string; message: string }> }
+type LogLine = { inv: string | null; level: string; message: string };
+export interface RecordingHooks extends HostHooks {
+  logs: LogLine[];
+  /** Resolves with the first log line (already seen or still to come) that matches. */
+  waitForLog(match: (l: LogLine) => boolean): Promise<LogLine>;
+}
 
 export function recordingHooks(call: HostHooks['call'] = async () => { throw new Error('no bindings'); }): RecordingHooks {
-  const logs: RecordingHooks['logs'] = [];
-  return { logs, log: (inv, level, message) => logs.push({ inv, level, message }), call };
+  const logs: LogLine[] = [];
+  const waiters: Array<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
+  return {
+    logs,
+    call,
+    log(inv, level, message) {
+      const line = { inv, level, message };
+      logs.push(line);
+      for (const w of [...waiters]) if (w.match(line)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(line); }
+    },
+    waitForLog(match) {
+      const seen = logs.find(match);
+      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+  };
 }
 
 export async function invokeText(engine: Engine, code: string, path = '/'): Promise<Collected> {

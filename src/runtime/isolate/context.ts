@@ -17,7 +17,7 @@ export class FunctionError extends Error {
 
 type DispatchResult =
   | [number, string, string[], Uint8Array | null, number] // status, statusText, flat headers, bytes, waitUntil count
-  | [0, number] // streamed; waitUntil count
+  | [0, number, [number, string, string[]] | null] // streamed; waitUntil count; the head if no chunk carried it
   | [-1 | -2, string, string]; // error kind, name, message/stack
 
 interface Invocation {
@@ -93,18 +93,14 @@ export class FunctionContext {
         return { __error: true, name: e?.name === 'TypeError' ? 'TypeError' : 'Error', message: String(e?.message ?? err) };
       }
     }));
-    await g.set('__cairn_head', new ivm.Reference((id: string, status: number, statusText: string, headers: string[]) => {
-      const inv = this.#invocations.get(id);
-      if (!inv || inv.headSent) return;
-      inv.headSent = true;
-      inv.sink.head({ status, statusText, headers: pairs(headers) });
-    }));
     await g.set('__cairn_result', new ivm.Reference((id: string, result: DispatchResult) => {
       this.#invocations.get(id)?.resolve(result);
     }));
-    await g.set('__cairn_chunk', new ivm.Reference(async (id: string, bytes: Uint8Array) => {
+    await g.set('__cairn_chunk', new ivm.Reference(async (id: string, bytes: Uint8Array, head: [number, string, string[]] | null) => {
       const inv = this.#invocations.get(id);
-      return inv ? (await inv.sink.chunk(bytes)) !== false : false;
+      if (!inv) return false;
+      if (head) this.#sendHead(inv, head);
+      return (await inv.sink.chunk(bytes)) !== false;
     }));
     const pair = (await this.context.eval(DISPATCH_SOURCE, { reference: true, filename: 'cairn:dispatch' })) as ivm.Reference<any>;
     this.#dispatch = (await pair.get(0, { reference: true })) as ivm.Reference<any>;
@@ -115,8 +111,14 @@ export class FunctionContext {
   async invoke(input: InvocationInput, sink: ResponseSink): Promise<InvokeResult> {
     const dispatch = this.#dispatch;
     if (!dispatch) throw new Error('load() the function before invoking it');
-    const flat: string[] = [];
-    for (const [k, v] of input.headers) flat.push(k, v);
+    // Arguments cross as primitives (one string for all headers: HTTP forbids LF in names and
+    // values) and one ExternalCopy for the body: cheaper than structured-copying an array.
+    let headerText = '';
+    for (const [k, v] of input.headers) {
+      if (k.includes('\n') || v.includes('\n')) continue;
+      headerText += headerText === '' ? `${k}\n${v}` : `\n${k}\n${v}`;
+    }
+    const body = input.body ? new ivm.ExternalCopy(input.body).copyInto({ release: true }) : null;
     let resolve!: (r: DispatchResult) => void, reject!: (e: unknown) => void;
     const result = new Promise<DispatchResult>((res, rej) => { resolve = res; reject = rej; });
     result.catch(() => {});
@@ -124,7 +126,7 @@ export class FunctionContext {
     this.#invocations.set(input.id, inv);
     this.#current = input.id;
     try {
-      dispatch.apply(undefined, [input.id, input.method, input.url, flat, input.body], { arguments: { copy: true }, result: { promise: true } }).catch((err: unknown) => {
+      dispatch.apply(undefined, [input.id, input.method, input.url, headerText, body], { result: { promise: true } }).catch((err: unknown) => {
         // Either the isolate is gone (limits: fail the invocation) or the task left an unhandled
         // rejection behind, which isolated-vm reports by failing the task: report it the way the
         // web platform does (an `unhandledrejection` event, then the log) and keep waiting for the
@@ -139,7 +141,9 @@ export class FunctionContext {
       }
       let waitCount: number;
       if (kind === 0) {
-        waitCount = r[1] as number;
+        const [, n, head] = r as [0, number, [number, string, string[]] | null];
+        if (head) this.#sendHead(inv, head);
+        waitCount = n;
       } else {
         const [status, statusText, headers, bytes, n] = r as [number, string, string[], Uint8Array | null, number];
         sink.head({ status, statusText, headers: pairs(headers), length: bytes ? bytes.byteLength : 0 });
@@ -151,6 +155,12 @@ export class FunctionContext {
       this.#invocations.delete(input.id);
       if (this.#current === input.id) this.#current = this.#invocations.size ? [...this.#invocations.keys()].pop()! : null;
     }
+  }
+
+  #sendHead(inv: Invocation, [status, statusText, headers]: [number, string, string[]]): void {
+    if (inv.headSent) return;
+    inv.headSent = true;
+    inv.sink.head({ status, statusText, headers: pairs(headers) });
   }
 
   async #settleWaits(id: string): Promise<void> {

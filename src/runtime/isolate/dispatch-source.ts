@@ -7,8 +7,8 @@ export const DISPATCH_SOURCE = String.raw`(function () {
   const g = globalThis;
   const internal = g[Symbol.for('cairn.internal')];
   delete g[Symbol.for('cairn.internal')];
-  const ns = g.__cairn_ns, spec = g.__cairn_env, hostCall = g.__cairn_call, hostHead = g.__cairn_head, hostChunk = g.__cairn_chunk, hostResult = g.__cairn_result;
-  delete g.__cairn_ns; delete g.__cairn_env; delete g.__cairn_call; delete g.__cairn_head; delete g.__cairn_chunk; delete g.__cairn_result;
+  const ns = g.__cairn_ns, spec = g.__cairn_env, hostCall = g.__cairn_call, hostChunk = g.__cairn_chunk, hostResult = g.__cairn_result;
+  delete g.__cairn_ns; delete g.__cairn_env; delete g.__cairn_call; delete g.__cairn_chunk; delete g.__cairn_result;
 
   const handler = ns.default;
   if (handler === null || (typeof handler !== 'object' && typeof handler !== 'function') || typeof handler.fetch !== 'function') {
@@ -108,18 +108,23 @@ export const DISPATCH_SOURCE = String.raw`(function () {
     return Promise.allSettled(list).then(() => undefined);
   }
 
+  // Calls into the host never block the isolate's thread (no applySync): with several invocations
+  // in flight the host may be waiting on this isolate, and a synchronous call back would deadlock.
   const chunkOpts = { arguments: { copy: true }, result: { promise: true } };
-  const headOpts = { arguments: { copy: true } };
-  async function pump(id, stream) {
+  /** Streams the body; the first chunk carries the head, so the host sees them in order. Returns whether a chunk went out. */
+  async function pump(id, stream, head) {
     const reader = stream.getReader();
+    let first = head;
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
+      if (done) return first === null;
       if (!(value instanceof Uint8Array)) throw new TypeError('a response body stream must produce Uint8Array chunks');
+      const more = await hostChunk.apply(undefined, [id, value, first], chunkOpts);
+      first = null;
       // false: the client is gone; cancelling tells the function's source to stop producing.
-      if ((await hostChunk.apply(undefined, [id, value], chunkOpts)) === false) {
+      if (more === false) {
         await reader.cancel().catch(() => {});
-        return;
+        return true;
       }
     }
   }
@@ -128,8 +133,9 @@ export const DISPATCH_SOURCE = String.raw`(function () {
   // a task that leaves an unhandled rejection behind, and a stray rejected promise must not cost
   // the client a response that the function did produce.
   const resultOpts = { arguments: { copy: true } };
-  async function dispatch(id, method, url, headers, body) {
-    hostResult.applySync(undefined, [id, await run(id, method, url, headers, body)], resultOpts);
+  async function dispatch(id, method, url, headerText, body) {
+    const headers = headerText === '' ? [] : headerText.split('\n');
+    hostResult.applyIgnored(undefined, [id, await run(id, method, url, headers, body)], resultOpts);
   }
 
   async function run(id, method, url, headers, body) {
@@ -148,9 +154,9 @@ export const DISPATCH_SOURCE = String.raw`(function () {
       const parts = internal.responseParts(response);
       if (pending.length) waits.set(id, pending);
       if (parts.stream === null) return [parts.status, parts.statusText, parts.headers, parts.bytes, pending.length];
-      hostHead.applySync(undefined, [id, parts.status, parts.statusText, parts.headers], headOpts);
-      await pump(id, parts.stream);
-      return [0, pending.length];
+      const head = [parts.status, parts.statusText, parts.headers];
+      const sent = await pump(id, parts.stream, head);
+      return [0, pending.length, sent ? null : head];
     } catch (err) {
       if (pending.length) waits.set(id, pending);
       const e = err instanceof Error ? err : new Error(String(err));
