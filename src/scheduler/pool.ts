@@ -4,6 +4,7 @@
 import type { Instance } from '../runtime/engines/types.ts';
 import type { FunctionConfig } from '../config/schema.ts';
 import { Problem } from '../shared/problem.ts';
+import type { MemoryBudget } from './memory-budget.ts';
 
 export interface Slot { instance: Instance; inflight: number; lastUsed: number }
 export interface Lease { slot: Slot; coldStart: boolean }
@@ -12,7 +13,15 @@ interface Waiter { resolve(l: Lease): void; reject(e: unknown): void; cold: bool
 
 export interface PoolEvents {
   onInstanceStarted?(startMs: number): void;
-  onInstanceStopped?(reason: 'idle' | 'broken' | 'retired'): void;
+  onInstanceStopped?(reason: StopReason): void;
+}
+
+export type StopReason = 'idle' | 'broken' | 'retired' | 'evicted';
+
+export interface PoolOptions {
+  /** Node-wide budget this pool's instances count against, each at `memoryMb`. */
+  budget?: MemoryBudget;
+  memoryMb?: number;
 }
 
 export class Pool {
@@ -24,12 +33,20 @@ export class Pool {
   readonly #queue: Waiter[] = [];
   #starting = 0;
   #retired = false;
+  readonly #budget: MemoryBudget | undefined;
+  readonly #memoryMb: number;
+  readonly #unregister: () => void;
 
-  constructor(key: string, scaling: FunctionConfig['scaling'], start: () => Promise<Instance>, events: PoolEvents = {}) {
+  constructor(key: string, scaling: FunctionConfig['scaling'], start: () => Promise<Instance>, events: PoolEvents = {}, opts: PoolOptions = {}) {
     this.key = key;
     this.#scaling = scaling;
     this.#start = start;
     this.#events = events;
+    this.#budget = opts.budget;
+    this.#memoryMb = opts.memoryMb ?? 0;
+    this.#unregister = this.#budget?.register({
+      idleInstances: () => this.#slots.filter((s) => s.inflight === 0).map((s) => ({ lastUsed: s.lastUsed, memoryMb: this.#memoryMb, stop: () => this.#remove(s, 'evicted') })),
+    }) ?? (() => {});
   }
 
   get size(): number { return this.#slots.length; }
@@ -105,8 +122,11 @@ export class Pool {
 
   async close(): Promise<void> {
     this.#retired = true;
+    this.#unregister();
     for (const w of this.#queue.splice(0)) w.reject(new Problem(503, 'shutting-down', 'the node is shutting down', { retryAfterSeconds: 1 }));
-    await Promise.all(this.#slots.splice(0).map((s) => s.instance.dispose()));
+    const slots = this.#slots.splice(0);
+    for (let i = 0; i < slots.length; i++) this.#budget?.release(this.#memoryMb);
+    await Promise.all(slots.map((s) => s.instance.dispose()));
   }
 
   #freeSlot(): Slot | null {
@@ -118,12 +138,22 @@ export class Pool {
   }
 
   #spawn(): void {
+    if (this.#budget && !this.#budget.acquire(this.#memoryMb)) {
+      // Nothing idle anywhere could make room: refuse the request that needed this instance.
+      const w = this.#queue.pop();
+      w?.reject(new Problem(503, 'memory-budget', `the node's instance memory budget (${this.#budget.limitMb} MB) is in use by busy instances`, {
+        hint: 'Retry after the indicated delay; an operator can raise the node memory budget or add nodes.',
+        retryAfterSeconds: 1,
+      }));
+      return;
+    }
     this.#starting++;
     this.#start().then(
       (instance) => {
         this.#starting--;
         this.#events.onInstanceStarted?.(instance.startMs);
         if (this.#retired && this.#queue.length === 0) {
+          this.#budget?.release(this.#memoryMb);
           void instance.dispose();
           return;
         }
@@ -132,6 +162,7 @@ export class Pool {
       },
       (err) => {
         this.#starting--;
+        this.#budget?.release(this.#memoryMb);
         // A version that cannot start fails the requests that were waiting for it, not later ones.
         const waiting = this.#queue.splice(0, Math.max(1, this.#queue.length - this.#slots.length * this.#scaling.concurrency));
         for (const w of waiting) w.reject(err);
@@ -149,9 +180,11 @@ export class Pool {
     }
   }
 
-  #remove(slot: Slot, reason: 'idle' | 'broken' | 'retired'): void {
+  #remove(slot: Slot, reason: StopReason): void {
     const i = this.#slots.indexOf(slot);
-    if (i >= 0) this.#slots.splice(i, 1);
+    if (i < 0) return;
+    this.#slots.splice(i, 1);
+    this.#budget?.release(this.#memoryMb);
     void slot.instance.dispose();
     this.#events.onInstanceStopped?.(reason);
   }

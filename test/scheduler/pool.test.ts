@@ -100,3 +100,32 @@ describe('Pool', () => {
     assert.equal(p.empty, true);
   });
 });
+
+describe('Pool with a node memory budget', () => {
+  it('evicts the least recently used idle instance of another function before refusing', async () => {
+    const { MemoryBudget } = await import('../../src/scheduler/memory-budget.ts');
+    const budget = new MemoryBudget(256);
+    const make = (key: string) => {
+      const started: ReturnType<typeof fakeInstance>[] = [];
+      const p = new Pool(key, scalingSchema.parse({ concurrency: 1, maxInstances: 5 }), async () => { const i = fakeInstance(started.length); started.push(i); return i; }, {}, { budget, memoryMb: 128 });
+      return { p, started };
+    };
+    const a = make('a'), b = make('b'), c = make('c');
+    const la = await a.p.acquire();
+    a.p.release(la);
+    const lb = await b.p.acquire();
+    b.p.release(lb);
+    assert.equal(budget.usedMb, 256);
+    // c needs room: a's idle instance (least recently used) is evicted, b's stays.
+    const lc = await c.p.acquire();
+    assert.equal(a.started[0]!.disposed, true);
+    assert.equal(b.started[0]!.disposed, false);
+    assert.equal(budget.evictions, 1);
+    // Everything busy now: the next new instance is refused with 503, nothing is evicted.
+    const lb2 = await b.p.acquire();
+    await assert.rejects(a.p.acquire(), (e: unknown) => e instanceof Problem && e.code === 'memory-budget' && e.status === 503);
+    assert.equal(budget.usedMb, 256);
+    c.p.release(lc);
+    b.p.release(lb2);
+  });
+});
