@@ -5,6 +5,7 @@ import type { Instance } from '../runtime/engines/types.ts';
 import type { FunctionConfig } from '../config/schema.ts';
 import { Problem } from '../shared/problem.ts';
 import type { MemoryBudget } from './memory-budget.ts';
+import type { AppKeepAlive } from './policy/index.ts';
 
 export interface Slot { instance: Instance; inflight: number; lastUsed: number }
 export interface Lease { slot: Slot; coldStart: boolean }
@@ -22,6 +23,11 @@ export interface PoolOptions {
   /** Node-wide budget this pool's instances count against, each at `memoryMb`. */
   budget?: MemoryBudget;
   memoryMb?: number;
+  /**
+   * The function's keep-alive policy (see policy/): decides whether its last instance stays loaded
+   * when idle and when one is pre-warmed. Without it, idle instances live `keepAliveMs` (fixed).
+   */
+  keepAlive?: AppKeepAlive;
 }
 
 export class Pool {
@@ -36,6 +42,7 @@ export class Pool {
   readonly #budget: MemoryBudget | undefined;
   readonly #memoryMb: number;
   readonly #unregister: () => void;
+  readonly #keepAlive: AppKeepAlive | undefined;
 
   constructor(key: string, scaling: FunctionConfig['scaling'], start: () => Promise<Instance>, events: PoolEvents = {}, opts: PoolOptions = {}) {
     this.key = key;
@@ -44,6 +51,7 @@ export class Pool {
     this.#events = events;
     this.#budget = opts.budget;
     this.#memoryMb = opts.memoryMb ?? 0;
+    this.#keepAlive = opts.keepAlive;
     this.#unregister = this.#budget?.register({
       idleInstances: () => this.#slots.filter((s) => s.inflight === 0).map((s) => ({ lastUsed: s.lastUsed, memoryMb: this.#memoryMb, stop: () => this.#remove(s, 'evicted') })),
     }) ?? (() => {});
@@ -91,18 +99,27 @@ export class Pool {
     this.#drain();
   }
 
-  /** Keeps at least `minInstances` running (called by the scheduler's maintenance tick). */
-  ensureMinimum(): void {
+  /** Keeps at least `minInstances` running, and pre-warms one when the keep-alive policy says so (maintenance tick). */
+  ensureMinimum(now = performance.now()): void {
     if (this.#retired) return;
-    while (this.#slots.length + this.#starting < this.#scaling.minInstances) this.#spawn();
+    const floor = Math.max(this.#scaling.minInstances, this.#keepAlive?.warmAt(now) ? 1 : 0);
+    while (this.#slots.length + this.#starting < floor && this.#spawn()) { /* spawned one */ }
   }
 
-  /** Stops instances idle longer than keepAliveMs, keeping minInstances. Returns how many stopped. */
+  /**
+   * Stops idle instances, keeping minInstances. Scale-out instances stop after keepAliveMs idle; the
+   * last one follows the keep-alive policy when there is one (unloaded as soon as it says so).
+   */
   reapIdle(now: number): number {
     let stopped = 0;
-    for (const slot of [...this.#slots]) {
-      if (this.#slots.length <= (this.#retired ? 0 : this.#scaling.minInstances)) break;
-      if (slot.inflight === 0 && (this.#retired || now - slot.lastUsed >= this.#scaling.keepAliveMs)) {
+    const floor = this.#retired ? 0 : this.#scaling.minInstances;
+    const policyWarm = this.#keepAlive ? this.#keepAlive.warmAt(now) : null;
+    const idle = this.#slots.filter((s) => s.inflight === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const slot of idle) {
+      if (this.#slots.length <= floor) break;
+      const last = this.#slots.length === 1;
+      const expired = this.#retired || (last && policyWarm !== null ? !policyWarm : now - slot.lastUsed >= this.#scaling.keepAliveMs);
+      if (expired) {
         this.#remove(slot, this.#retired ? 'retired' : 'idle');
         stopped++;
       }
@@ -137,7 +154,8 @@ export class Pool {
     return best;
   }
 
-  #spawn(): void {
+  /** Starts one instance; false when the memory budget refused it. */
+  #spawn(): boolean {
     if (this.#budget && !this.#budget.acquire(this.#memoryMb)) {
       // Nothing idle anywhere could make room: refuse the request that needed this instance.
       const w = this.#queue.pop();
@@ -145,7 +163,7 @@ export class Pool {
         hint: 'Retry after the indicated delay; an operator can raise the node memory budget or add nodes.',
         retryAfterSeconds: 1,
       }));
-      return;
+      return false;
     }
     this.#starting++;
     this.#start().then(
@@ -168,6 +186,7 @@ export class Pool {
         for (const w of waiting) w.reject(err);
       },
     );
+    return true;
   }
 
   #drain(): void {

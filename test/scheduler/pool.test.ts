@@ -129,3 +129,25 @@ describe('Pool with a node memory budget', () => {
     b.p.release(lb2);
   });
 });
+
+describe('Pool with a keep-alive policy', () => {
+  it('unloads the last idle instance when the policy says so and pre-warms when it says warm', async () => {
+    let warm = true;
+    const keepAlive = { warmAt: () => warm } as unknown as import('../../src/scheduler/policy/index.ts').AppKeepAlive;
+    const started: ReturnType<typeof fakeInstance>[] = [];
+    const p = new Pool('k', scalingSchema.parse({ keepAliveMs: 3_600_000 }), async () => { const i = fakeInstance(started.length); started.push(i); return i; }, {}, { keepAlive });
+    const l = await p.acquire();
+    p.release(l);
+    assert.equal(p.reapIdle(performance.now()), 0, 'the policy keeps it warm');
+    warm = false;
+    assert.equal(p.reapIdle(performance.now()), 1, 'unloaded although keepAliveMs has not passed');
+    assert.equal(p.size, 0);
+    p.ensureMinimum(performance.now());
+    assert.equal(p.starting, 0, 'no pre-warm while the policy says cold');
+    warm = true;
+    p.ensureMinimum(performance.now());
+    assert.equal(p.starting, 1, 'pre-warmed');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(p.size, 1);
+  });
+});
