@@ -97,6 +97,33 @@ export interface LedgerEntryInfo {
 
 export interface InclusionProofInfo { index: number; size: number; leafHash: string; hashes: string[]; checkpoint: string | null }
 
+export interface UsageCost {
+  currency: string;
+  micros: { requests: number; duration: number; cpu: number; egress: number; total: number };
+  total: string;
+}
+
+export interface UsageQuantities {
+  requests: number; errors: number; coldStarts: number; billedMs: number; cpuMs: number; cpuUs: number;
+  gbSeconds: number; mbMs: number; bytesIn: number; bytesOut: number; cost: UsageCost;
+}
+
+export interface UsageRowInfo extends UsageQuantities { tenant: string; function: string; start: number; end: number }
+
+export interface UsageReport {
+  tenant: string;
+  function: string | null;
+  from: number;
+  to: number;
+  granularity: 'hour' | 'day' | 'total';
+  prices: { currency: string; perMillionRequests: string; perGbSecond: string; perCpuMs: string; perGbOut: string };
+  items: UsageRowInfo[];
+  nextCursor: string | null;
+  totals: UsageQuantities;
+}
+
+export interface UsageQueryOptions { tenant?: string; function?: string; from?: string; to?: string; granularity?: string }
+
 /** The server answered with an error (problem+json when it is a Cairn node). */
 export class ApiError extends Error {
   readonly status: number;
@@ -272,6 +299,20 @@ export class CairnClient {
   ledgerKey(): Promise<string> { return this.getText('/ledger/key'); }
   ledgerEntry(index: number): Promise<LedgerEntryInfo> { return this.request('GET', `/ledger/entries/${index}`); }
   inclusionProof(index: number, size?: number): Promise<InclusionProofInfo> { return this.request('GET', '/ledger/proofs/inclusion', { query: { index, size } }); }
+
+  /** GET /usage, following nextCursor: every row of the query in one report. */
+  async usage(q: UsageQueryOptions): Promise<UsageReport> {
+    let report: UsageReport | null = null;
+    let cursor: string | null = null;
+    for (;;) {
+      const page: UsageReport = await this.request<UsageReport>('GET', '/usage', { query: { ...q, limit: 200, cursor } });
+      if (report) report.items.push(...page.items);
+      else report = page;
+      if (!page.nextCursor) return { ...report, nextCursor: null };
+      cursor = page.nextCursor;
+    }
+  }
+  rebuildUsage(): Promise<{ hours: number; invocations: number; corrected: number }> { return this.request('POST', '/usage/rebuild'); }
 
   putSecret(name: string, value: string): Promise<void> { return this.request('PUT', `/secrets/${enc(name)}`, { body: { value }, allowEmpty: true }); }
   deleteSecret(name: string): Promise<void> { return this.request('DELETE', `/secrets/${enc(name)}`, { allowEmpty: true }); }

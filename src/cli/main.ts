@@ -16,6 +16,7 @@ import { initCommand } from './commands/init.ts';
 import { serveCommand } from './commands/serve.ts';
 import { devCommand } from './commands/dev.ts';
 import { ledgerCheckProofCommand, ledgerProofCommand, ledgerVerifyCommand } from './commands/ledger.ts';
+import { usageCommand, usageRebuildCommand } from './commands/usage.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -35,7 +36,11 @@ function nodeFlags(cmd: Command): Command {
     .option('--admin-host <host>', 'control-plane address to listen on (default 127.0.0.1)')
     .option('--sandboxes <n>', 'sandbox processes per tenant (0 runs isolates in the node process)')
     .addOption(new Option('--log-format <format>', 'node log format: pretty or json').env('CAIRN_LOG_FORMAT'))
-    .addOption(new Option('--log-level <level>', 'node log level: trace, debug, info, warn, error').env('CAIRN_LOG_LEVEL'));
+    .addOption(new Option('--log-level <level>', 'node log level: trace, debug, info, warn, error').env('CAIRN_LOG_LEVEL'))
+    .addOption(new Option('--prices <file|json>', 'price table for usage and billing: a JSON file or inline JSON (default: list prices similar to public serverless, USD)').env('CAIRN_PRICES'))
+    .addOption(new Option('--commit-window-ms <ms>', 'group-commit window of usage records and logs, 1..1000 (a kill -9 loses at most the last window; default 100)').env('CAIRN_COMMIT_WINDOW_MS'))
+    // Benchmarks only (bench/metering.mjs): a node that keeps no usage records bills nothing.
+    .addOption(new Option('--no-metering', 'keep no usage records (benchmarking only)').hideHelp());
 }
 
 export function buildProgram(state: { ctx?: Context } = {}): Command {
@@ -129,6 +134,18 @@ export function buildProgram(state: { ctx?: Context } = {}): Command {
     .argument('<file>', 'the proof (- for stdin)')
     .option('--key <vkey>', 'the log\'s verifier key to trust (repeatable; default: the key in the proof)', collect)
     .action((file: string, opts, cmd: Command) => ledgerCheckProofCommand(context(cmd), file, opts));
+
+  const usage = program.command('usage')
+    .description('metered usage and cost per function and period (from the hourly roll-ups)')
+    .option('--tenant <tenant>', 'tenant to report (platform admins; "*" for every tenant)')
+    .option('--function <fn>', 'only this function')
+    .option('--from <time>', 'start, a whole UTC hour: 2024-05-01, 2024-05-01T13:00 or epoch ms (default: start of this month)')
+    .option('--to <time>', 'end (exclusive), a whole UTC hour (default: end of the current hour)')
+    .option('--granularity <g>', 'hour, day or total (default total)')
+    .action((opts, cmd: Command) => usageCommand(context(cmd), opts));
+  usage.command('rebuild')
+    .description('recompute the hourly roll-ups from the raw usage records (platform admins)')
+    .action((_opts, cmd: Command) => usageRebuildCommand(context(cmd)));
 
   program.command('init')
     .description('scaffold a project: cairn.json, src/index.ts, env.d.ts, tsconfig.json, .gitignore')

@@ -9,7 +9,8 @@ import type { ControlDeps } from './deps.ts';
 export type AuditAction =
   | 'deploy' | 'rollback' | 'function.delete'
   | 'secret.put' | 'secret.delete'
-  | 'tenant.create' | 'token.create' | 'token.revoke';
+  | 'tenant.create' | 'token.create' | 'token.revoke'
+  | 'usage.rebuild';
 
 export async function audit(deps: ControlDeps, principal: Principal, tenant: string, action: AuditAction, body: { [key: string]: JsonValue }): Promise<void> {
   if (!deps.ledger) return;

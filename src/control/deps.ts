@@ -4,6 +4,7 @@ import type { StorageDriver } from '../storage/types.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Invoker } from '../scheduler/types.ts';
 import type { LedgerService } from '../ledger/service.ts';
+import type { Prices } from '../billing/prices.ts';
 
 export interface ControlDeps {
   storage: StorageDriver;
@@ -24,4 +25,6 @@ export interface ControlDeps {
    * control-plane action. Optional: without it the ledger routes answer 503 and nothing is audited.
    */
   ledger?: LedgerService;
+  /** The node's price table for GET /api/v1/usage; default: billing/prices.ts DEFAULT_PRICES. */
+  prices?: Prices;
 }

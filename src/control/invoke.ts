@@ -53,7 +53,7 @@ export const invokeRoutes: Route[] = [
         body: bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null,
       };
       const sink = new BufferingSink();
-      const outcome = await deps.invoker.invoke({ tenant, function: fn.name, version: fn.currentVersion }, input, sink.asSink());
+      const outcome = await deps.invoker.invoke({ tenant, function: fn.name, version: fn.currentVersion }, input, sink.asSink(), { trigger: 'admin' });
       const headers: Record<string, string> = {};
       for (const [k, v] of sink.responseHead?.headers ?? []) {
         const key = k.toLowerCase();

@@ -9,9 +9,10 @@ import { invokeRoutes } from './invoke.ts';
 import { secretRoutes } from './secrets.ts';
 import { tenantRoutes } from './tenants.ts';
 import { ledgerRoutes } from './ledger.ts';
+import { usageRoutes } from './usage.ts';
 
 export function buildRoutes(): Route[] {
   const routes: Route[] = [];
-  routes.push(...healthRoutes, openApiRoute(() => routes), ...functionRoutes, ...versionRoutes, ...logRoutes, ...invokeRoutes, ...secretRoutes, ...tenantRoutes, ...ledgerRoutes);
+  routes.push(...healthRoutes, openApiRoute(() => routes), ...functionRoutes, ...versionRoutes, ...logRoutes, ...invokeRoutes, ...secretRoutes, ...tenantRoutes, ...usageRoutes, ...ledgerRoutes);
   return routes;
 }

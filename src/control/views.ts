@@ -42,11 +42,19 @@ export function toLogView(l: LogRecord): z.output<typeof logView> {
 export const logsPageView = z.object({ items: z.array(logView), last: z.number().int().describe('pass as ?after= to get what follows') });
 
 export const invocationView = z.object({
-  id: z.string(), ts: ms, version: z.string(), method: z.string(), path: z.string(), status: z.number().int(),
-  durationMs: z.number(), cpuMs: z.number(), coldStart: z.boolean(), error: z.string().nullable(),
-});
+  id: z.string(), ts: ms.describe('when the invocation started'), version: z.string(), trigger: z.string().describe('"http" (data plane) or "admin" (the invoke endpoint)'),
+  method: z.string(), path: z.string(), status: z.number().int(),
+  durationMs: z.number().describe('end-to-end wall time, including queueing and cold start'), cpuMs: z.number(), coldStart: z.boolean(), error: z.string().nullable(),
+  memoryMb: z.number().int().describe('the memory limit it ran under'),
+  billedMs: z.number().int().describe('billed wall time: the time it held its instance, rounded up to a whole ms'),
+  gbSeconds: z.number().describe('memoryMb / 1024 × billedMs / 1000'),
+  bytesIn: z.number().int().describe('request body bytes'), bytesOut: z.number().int().describe('response body bytes'),
+}).describe('an invocation and its usage record');
 export function toInvocationView(i: InvocationRecord): z.output<typeof invocationView> {
-  return { id: i.id, ts: i.ts, version: i.version, method: i.method, path: i.path, status: i.status, durationMs: i.durationMs, cpuMs: i.cpuMs, coldStart: i.coldStart, error: i.error };
+  return {
+    id: i.id, ts: i.ts, version: i.version, trigger: i.trigger, method: i.method, path: i.path, status: i.status, durationMs: i.durationMs, cpuMs: i.cpuMs,
+    coldStart: i.coldStart, error: i.error, memoryMb: i.memoryMb, billedMs: i.billedMs, gbSeconds: (i.memoryMb * i.billedMs) / 1_024_000, bytesIn: i.bytesIn, bytesOut: i.bytesOut,
+  };
 }
 
 export const invokeResultView = z.object({

@@ -11,6 +11,7 @@ import { SecretBox } from '../security/secret-box.ts';
 import { sha256Hex } from '../shared/ids.ts';
 import { Metrics } from '../telemetry/metrics.ts';
 import { TelemetryRecorder } from '../telemetry/recorder.ts';
+import type { Prices } from '../billing/prices.ts';
 import { IsolatedVmEngine } from '../runtime/engines/isolated-vm/engine.ts';
 import { SandboxedEngine } from '../runtime/sandbox/engine.ts';
 import type { Engine } from '../runtime/engines/types.ts';
@@ -38,6 +39,15 @@ export interface NodeOptions {
   logger?: Logger;
   /** The ledger's origin, used only when its key is created (first start); default cairn.local/<random id>, or CAIRN_LEDGER_ORIGIN. */
   ledgerOrigin?: string;
+  /** The price table of GET /api/v1/usage (billing/prices.ts); default: DEFAULT_PRICES. */
+  prices?: Prices;
+  /**
+   * Group-commit window of logs and usage records, 1..1000 ms (default 100): a kill -9 loses at
+   * most the usage of invocations that ended within the last window.
+   */
+  commitWindowMs?: number;
+  /** false: keep no usage records (nothing is billed). Only for measuring metering's cost (bench/metering.mjs). */
+  metering?: boolean;
 }
 
 export interface RunningNode {
@@ -101,10 +111,27 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const ledgerService = ledger.service;
   new Gauge({ name: 'cairn_ledger_size', help: 'Entries in the ledger (durable).', registers: [metrics.registry], collect() { this.set(ledgerService.size); } });
   let notifyLogs: (tenant: string, fn: string) => void = () => {};
-  const recorder = new TelemetryRecorder(storage, {
-    onLogsCommitted: (t, f) => notifyLogs(t, f),
-    onError: (err) => logger.error({ err }, 'failed to write logs or invocation records'),
-  });
+  let recorder: TelemetryRecorder;
+  try {
+    recorder = new TelemetryRecorder(storage, {
+      ...(opts.commitWindowMs !== undefined ? { intervalMs: opts.commitWindowMs } : {}),
+      ...(opts.metering === false ? { metering: false } : {}),
+      onLogsCommitted: (t, f) => notifyLogs(t, f),
+      onInvocationsCommitted: (n, ms) => { metrics.usageRecordsCommitted.inc(n); metrics.usageCommitSeconds.observe(ms / 1000); },
+      onInvocationsDropped: (n) => {
+        metrics.usageRecordsDropped.inc(n);
+        logger.error({ records: n }, 'gave up on usage records after repeated failed commits; their invocations are not billed');
+      },
+      onError: (err) => logger.error({ err }, 'failed to write logs or invocation records (usage records are retried)'),
+    });
+  } catch (err) {
+    await ledger.service.close().catch(() => {});
+    await storage.close();
+    throw err;
+  }
+  const pendingRecords = recorder;
+  new Gauge({ name: 'cairn_usage_pending_records', help: 'Logs and usage records waiting for the next group commit.', registers: [metrics.registry], collect() { this.set(pendingRecords.pending); } });
+  if (!recorder.metering) logger.warn('metering is off: no usage records are kept and nothing is billed (benchmark mode)');
   const sandboxes = opts.sandboxes ?? 2;
   const engine: Engine = sandboxes > 0
     ? new SandboxedEngine({
@@ -147,6 +174,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
   const control = createControlHandler({
     storage, secrets: box, invoker: scheduler, adminTokenHash: sha256Hex(admin.token), logger, dataPlaneUrl: dataUrl, ledger: ledger.service,
+    ...(opts.prices ? { prices: opts.prices } : {}),
     metricsText: () => metrics.text(),
     isReady: () => ready,
     onFunctionChanged: (tenant, name) => {
@@ -159,7 +187,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const adminAddr = await listen(adminServer, opts.adminPort, adminHost);
   const adminUrl = urlOf(adminAddr, adminHost);
   ready = true;
-  logger.info({ dataUrl, adminUrl, engine: engine.name, functions: router.size, ledger: { origin: ledger.key.origin, size: ledger.service.size } }, 'cairn node ready');
+  logger.info({
+    dataUrl, adminUrl, engine: engine.name, functions: router.size, ledger: { origin: ledger.key.origin, size: ledger.service.size },
+    metering: { commitWindowMs: recorder.intervalMs, on: recorder.metering, currency: opts.prices?.currency ?? 'USD' },
+  }, 'cairn node ready');
 
   let closing: Promise<void> | null = null;
   return {

@@ -10,7 +10,7 @@ import { newId } from '../shared/ids.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { TelemetryRecorder } from '../telemetry/recorder.ts';
 import { Pool } from './pool.ts';
-import type { InvocationOutcome, InvocationTarget, Invoker } from './types.ts';
+import type { InvocationOutcome, InvocationTarget, InvokeOptions, Invoker } from './types.ts';
 
 export interface ResolvedVersion { code: string; config: FunctionConfig; env: EnvSpec }
 
@@ -74,25 +74,30 @@ export class Scheduler implements Invoker {
     return { pool, config: resolved.config };
   }
 
-  async invoke(target: InvocationTarget, input: InvocationInput, sink: ResponseSink): Promise<InvocationOutcome> {
+  async invoke(target: InvocationTarget, input: InvocationInput, sink: ResponseSink, opts: InvokeOptions = {}): Promise<InvocationOutcome> {
     const started = performance.now();
     let status = 0;
     let headSent = false;
+    // Metering: response bytes as they pass, the memory limit, and how long the instance was held.
+    let bytesOut = 0, memoryMb = 0, ranMs = 0;
     const tracked: ResponseSink = {
       head: (h) => { headSent = true; status = h.status; sink.head(h); },
-      chunk: (b) => sink.chunk(b),
+      chunk: (b) => { bytesOut += b.byteLength; return sink.chunk(b); },
       abort: (e) => sink.abort?.(e),
     };
     let cpuMs = 0, coldStart = false;
     let error: string | null = null;
     try {
-      const { pool } = await this.#pool(target);
+      const { pool, config } = await this.#pool(target);
+      memoryMb = config.limits.memoryMb;
       const lease = await pool.acquire();
       coldStart = lease.coldStart;
+      const ran = performance.now();
       try {
         const r = await lease.slot.instance.invoke(input, tracked);
         cpuMs = r.cpuMs;
       } finally {
+        ranMs = performance.now() - ran;
         pool.release(lease);
       }
     } catch (err) {
@@ -113,11 +118,19 @@ export class Scheduler implements Invoker {
       }
     }
     const durationMs = performance.now() - started;
-    this.#record(target, input, { status, durationMs, cpuMs, coldStart, error });
+    this.#record(target, input, { status, durationMs, cpuMs, coldStart, error, trigger: opts.trigger ?? 'http', memoryMb, ranMs, bytesOut });
     return { invocationId: input.id, version: target.version, status, durationMs, cpuMs, coldStart, error };
   }
 
-  #record(target: InvocationTarget, input: InvocationInput, o: { status: number; durationMs: number; cpuMs: number; coldStart: boolean; error: string | null }): void {
+  /**
+   * Metrics and the invocation's usage record. Billed wall time is the time the invocation held its
+   * instance (queueing and cold start are not billed), rounded up to a whole ms; the record's ts is
+   * when the invocation started.
+   */
+  #record(target: InvocationTarget, input: InvocationInput, o: {
+    status: number; durationMs: number; cpuMs: number; coldStart: boolean; error: string | null;
+    trigger: string; memoryMb: number; ranMs: number; bytesOut: number;
+  }): void {
     const { metrics, recorder } = this.#deps;
     const labels = { function: target.function, version: target.version };
     metrics.invocations.inc({ ...labels, status: String(o.status) });
@@ -125,11 +138,15 @@ export class Scheduler implements Invoker {
     if (o.cpuMs) metrics.cpu.inc(labels, o.cpuMs / 1000);
     if (o.coldStart) metrics.coldStarts.inc({ function: target.function });
     if (o.error) metrics.errors.inc({ ...labels, code: o.error });
+    const billedMs = Math.ceil(o.ranMs);
+    const bytesIn = input.body?.byteLength ?? 0;
+    metrics.countUsage(target.function, (o.memoryMb * billedMs) / 1_024_000, bytesIn, o.bytesOut);
     let path = '/';
     try { path = new URL(input.url).pathname; } catch { /* keep "/" */ }
     recorder.invocation({
-      id: input.id, tenant: target.tenant, function: target.function, version: target.version, ts: Date.now(),
+      id: input.id, tenant: target.tenant, function: target.function, version: target.version, ts: Date.now() - Math.round(o.durationMs), trigger: o.trigger,
       method: input.method, path, status: o.status, durationMs: o.durationMs, cpuMs: o.cpuMs, coldStart: o.coldStart, error: o.error,
+      memoryMb: o.memoryMb, billedMs, bytesIn, bytesOut: o.bytesOut,
     });
   }
 

@@ -21,10 +21,18 @@ export interface InvocationOutcome {
   error: string | null;
 }
 
+/** What started an invocation, as its usage record says: "http" (the data plane), "admin" (the admin API's invoke). */
+export type Trigger = 'http' | 'admin' | (string & {});
+
+export interface InvokeOptions {
+  /** Recorded in the usage record; default "http". */
+  trigger?: Trigger;
+}
+
 export interface Invoker {
   /**
    * Runs one invocation. The response (the function's, or a problem+json written by the platform when
    * the invocation failed before sending its head) goes to `sink`. Resolves when the response is complete.
    */
-  invoke(target: InvocationTarget, input: InvocationInput, sink: ResponseSink): Promise<InvocationOutcome>;
+  invoke(target: InvocationTarget, input: InvocationInput, sink: ResponseSink, opts?: InvokeOptions): Promise<InvocationOutcome>;
 }

@@ -51,22 +51,87 @@ export interface LogInput {
 }
 export interface LogRecord extends LogInput { id: number }
 
+/**
+ * One invocation, and its usage record (what metering bills). Written in group commits by the
+ * node's TelemetryRecorder; `appendInvocations` also adds it to the hourly usage roll-up of its
+ * (tenant, function, hour) in the same transaction.
+ */
 export interface InvocationInput {
   id: string;
   tenant: string;
   function: string;
   version: string;
+  /** When the invocation started (ms since the epoch); its usage counts in this UTC hour. */
   ts: number;
+  /** What started it: "http" (data plane), "admin" (POST /functions/{f}/invoke); later "queue", "cron"... */
+  trigger: string;
   method: string;
   path: string;
   status: number;
+  /** End-to-end wall time: dispatch (including any queueing and cold start) to the end of the response. */
   durationMs: number;
   cpuMs: number;
   coldStart: boolean;
   /** Stable error code when the platform ended the invocation (e.g. "cpu-limit"), else null. */
   error: string | null;
+  /** The function's memory limit (limits.memoryMb) for this invocation; 0 when the version could not be resolved. */
+  memoryMb: number;
+  /**
+   * Billed wall time, whole ms: the time the invocation held its instance (from dispatch to the
+   * instance until the response ended), rounded up; queueing and cold start are not billed.
+   * GB-seconds = memoryMb / 1024 × billedMs / 1000.
+   */
+  billedMs: number;
+  /** Request body bytes the function received. */
+  bytesIn: number;
+  /** Response body bytes sent (the function's, or the platform's problem+json). */
+  bytesOut: number;
 }
 export type InvocationRecord = InvocationInput;
+
+/** Usage summed over a set of invocations. Every quantity is an integer, so sums are exact. */
+export interface UsageTotals {
+  requests: number;
+  /** Invocations the platform ended or refused (error code set) or that answered 5xx. */
+  errors: number;
+  coldStarts: number;
+  /** Sum of billedMs. */
+  billedMs: number;
+  /** CPU time in whole microseconds: Σ round(cpuMs × 1000). */
+  cpuUs: number;
+  /** Σ memoryMb × billedMs; GB-seconds = mbMs / 1 024 000. */
+  mbMs: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export type UsageGranularity = 'hour' | 'day' | 'total';
+
+export interface UsageQuery {
+  /** null: every tenant. */
+  tenant: string | null;
+  /** null: every function. */
+  function: string | null;
+  /** Whole UTC hours (ms since the epoch): from inclusive, to exclusive. */
+  from: number;
+  to: number;
+}
+
+export interface UsageRow extends UsageTotals {
+  tenant: string;
+  function: string;
+  /** Start of the bucket: the UTC hour or day, or `from` for granularity "total". May precede `from` for a day bucket cut by it. */
+  start: number;
+}
+
+export interface UsageRebuildResult {
+  /** Hourly roll-up rows after the rebuild. */
+  hours: number;
+  /** Raw invocation records they were computed from. */
+  invocations: number;
+  /** Roll-up rows that were missing, extra or different before the rebuild (0 when they agreed). */
+  corrected: number;
+}
 
 export interface KvEntry { value: Uint8Array; expiresAt: number | null; metadata: unknown }
 export interface KvListResult { keys: Array<{ name: string; expiresAt: number | null; metadata: unknown }>; cursor: string | null }
@@ -123,6 +188,10 @@ export interface StorageDriver {
   /** Looks a function up by name on any tenant (routing is global on a node). */
   findFunction(name: string): Promise<FunctionRecord | null>;
   listFunctions(tenant: string | null, page?: PageOptions): Promise<Page<FunctionRecord>>;
+  /**
+   * Deletes the function, its versions, deployments and logs in one transaction. Its invocation
+   * (usage) records and their roll-ups stay: what it used is still billed.
+   */
   deleteFunction(tenant: string, name: string): Promise<boolean>;
   getVersion(tenant: string, fn: string, versionId: string): Promise<VersionRecord | null>;
   listVersions(tenant: string, fn: string, page?: PageOptions): Promise<Page<VersionRecord>>;
@@ -133,8 +202,24 @@ export interface StorageDriver {
   appendLogs(batch: LogInput[]): Promise<void>;
   /** Logs in id order after `afterId` (exclusive). */
   listLogs(tenant: string, fn: string, opts: { afterId?: number; limit?: number; invocationId?: string }): Promise<LogRecord[]>;
+  /**
+   * Stores a batch of invocation (usage) records and adds each new one to the hourly roll-up of its
+   * (tenant, function, UTC hour), all in one transaction: roll-ups and records never disagree. A
+   * record whose id is already stored is skipped (a retried batch is not counted twice).
+   */
   appendInvocations(batch: InvocationInput[]): Promise<void>;
   listInvocations(tenant: string, fn: string, page?: PageOptions): Promise<Page<InvocationRecord>>;
+
+  // metering: hourly roll-ups of the invocation records
+  /**
+   * Usage per (tenant, function, bucket) from the hourly roll-ups, ordered by (start, tenant,
+   * function); buckets with no invocation are absent. Cursor pagination as everywhere else.
+   */
+  queryUsage(q: UsageQuery & { granularity: UsageGranularity }, page?: PageOptions): Promise<Page<UsageRow>>;
+  /** The sum of every row `queryUsage` would return for this query. */
+  usageTotals(q: UsageQuery): Promise<UsageTotals>;
+  /** Recomputes every hourly roll-up from the raw invocation records, in one transaction. */
+  rebuildUsage(): Promise<UsageRebuildResult>;
 
   // KV (namespaced per tenant by the caller: ns = tenant + "/" + namespace)
   kvGet(ns: string, key: string, now: number): Promise<KvEntry | null>;

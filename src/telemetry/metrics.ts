@@ -15,6 +15,32 @@ export class Metrics {
   readonly errors = new Counter({ name: 'cairn_invocation_errors_total', help: 'Invocations the platform ended or refused, by code.', labelNames: ['function', 'version', 'code'] as const, registers: [this.registry] });
   readonly instances = new Gauge({ name: 'cairn_instances', help: 'Function instances by state.', labelNames: ['function', 'state'] as const, registers: [this.registry] });
   readonly sandboxExits = new Counter({ name: 'cairn_sandbox_process_exits_total', help: 'Sandbox processes that exited unexpectedly.', registers: [this.registry] });
+  // Metering (as billed: the usage records' quantities, counted when each invocation ends).
+  readonly usageGbSeconds = new Counter({ name: 'cairn_usage_gb_seconds_total', help: 'Billed GB-seconds: memory limit (GB) × billed wall seconds.', labelNames: ['function'] as const, registers: [this.registry] });
+  readonly usageBytesIn = new Counter({ name: 'cairn_usage_bytes_in_total', help: 'Request body bytes received by functions.', labelNames: ['function'] as const, registers: [this.registry] });
+  readonly usageBytesOut = new Counter({ name: 'cairn_usage_bytes_out_total', help: 'Response body bytes sent by functions (billed egress).', labelNames: ['function'] as const, registers: [this.registry] });
+  readonly usageCommitSeconds = new Histogram({
+    name: 'cairn_usage_commit_seconds', help: 'Time to commit one group of usage records to storage.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry],
+  });
+  readonly usageRecordsCommitted = new Counter({ name: 'cairn_usage_records_committed_total', help: 'Usage records durably committed to storage.', registers: [this.registry] });
+  readonly usageRecordsDropped = new Counter({ name: 'cairn_usage_records_dropped_total', help: 'Usage records given up on after repeated failed commits (unbilled usage).', registers: [this.registry] });
+
+  /** Per-function children of the usage counters: resolved once, not hashed on every invocation. */
+  readonly #usageChildren = new Map<string, { gbs: { inc(v: number): void }; bytesIn: { inc(v: number): void }; bytesOut: { inc(v: number): void } }>();
+
+  /** Counts one invocation's billed usage (called for every invocation, so kept cheap). */
+  countUsage(fn: string, gbSeconds: number, bytesIn: number, bytesOut: number): void {
+    let c = this.#usageChildren.get(fn);
+    if (!c) {
+      const labels = { function: fn };
+      c = { gbs: this.usageGbSeconds.labels(labels), bytesIn: this.usageBytesIn.labels(labels), bytesOut: this.usageBytesOut.labels(labels) };
+      this.#usageChildren.set(fn, c);
+    }
+    if (gbSeconds > 0) c.gbs.inc(gbSeconds);
+    if (bytesIn > 0) c.bytesIn.inc(bytesIn);
+    if (bytesOut > 0) c.bytesOut.inc(bytesOut);
+  }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'cairn_process_' });

@@ -114,7 +114,10 @@ test('bad log queries are rejected and change nothing', async () => {
 });
 
 test('invocations are listed newest first with cursor pagination', async () => {
-  const base = { tenant: 'default', function: 'logger', version, method: 'GET', path: '/', status: 200, durationMs: 3, cpuMs: 1, coldStart: false, error: null };
+  const base = {
+    tenant: 'default', function: 'logger', version, trigger: 'http', method: 'GET', path: '/', status: 200, durationMs: 3, cpuMs: 1, coldStart: false, error: null,
+    memoryMb: 128, billedMs: 3, bytesIn: 0, bytesOut: 12,
+  };
   await h.storage.appendInvocations([
     { ...base, id: 'i1', ts: 1000, coldStart: true },
     { ...base, id: 'i2', ts: 2000, status: 500, error: 'function-threw' },
@@ -123,7 +126,10 @@ test('invocations are listed newest first with cursor pagination', async () => {
   const r = await h.api('/api/v1/functions/logger/invocations');
   assert.equal(r.status, 200);
   assert.deepEqual(r.body.items.map((i: any) => i.id), ['i3', 'i2', 'i1']);
-  assert.deepEqual(r.body.items[1], { id: 'i2', ts: 2000, version, method: 'GET', path: '/', status: 500, durationMs: 3, cpuMs: 1, coldStart: false, error: 'function-threw' });
+  assert.deepEqual(r.body.items[1], {
+    id: 'i2', ts: 2000, version, trigger: 'http', method: 'GET', path: '/', status: 500, durationMs: 3, cpuMs: 1, coldStart: false, error: 'function-threw',
+    memoryMb: 128, billedMs: 3, gbSeconds: 128 * 3 / 1_024_000, bytesIn: 0, bytesOut: 12,
+  });
   const p1 = await h.api('/api/v1/functions/logger/invocations?limit=2');
   assert.deepEqual(p1.body.items.map((i: any) => i.id), ['i3', 'i2']);
   const p2 = await h.api(`/api/v1/functions/logger/invocations?limit=2&cursor=${p1.body.nextCursor}`);

@@ -10,6 +10,7 @@ import { makeVersion, type OpenDriver } from './conformance/helpers.ts';
 import { tenantSuite } from './conformance/tenants.ts';
 import { functionSuite } from './conformance/functions.ts';
 import { telemetrySuite } from './conformance/telemetry.ts';
+import { usageSuite } from './conformance/usage.ts';
 import { kvSuite } from './conformance/kv.ts';
 import { secretSuite } from './conformance/secrets.ts';
 
@@ -19,6 +20,7 @@ export function runStorageConformance(name: string, open: () => Promise<StorageD
     tenantSuite(open);
     functionSuite(open);
     telemetrySuite(open);
+    usageSuite(open);
     kvSuite(open);
     secretSuite(open);
   });

@@ -1,6 +1,9 @@
 // `cairn serve`: one platform node in this process. Human lines go to stderr; stdout carries the
 // node's JSON log and one machine-readable line, {"event":"ready","dataUrl":...,"adminUrl":...}.
+import { readFileSync } from 'node:fs';
 import { startNode, type NodeOptions, type RunningNode } from '../../node/index.ts';
+import { PriceError, parsePricesJson, type Prices } from '../../billing/prices.ts';
+import { MAX_COMMIT_WINDOW_MS } from '../../telemetry/recorder.ts';
 import { CliError } from '../errors.ts';
 import type { Context } from '../context.ts';
 import { displayPath } from '../output.ts';
@@ -13,6 +16,11 @@ export interface NodeFlags {
   sandboxes?: string;
   logFormat?: string;
   logLevel?: string;
+  /** A price table: a JSON file, or inline JSON starting with "{" (also CAIRN_PRICES). */
+  prices?: string;
+  commitWindowMs?: string;
+  /** Set false by the hidden --no-metering (bench/metering.mjs only). */
+  metering?: boolean;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -46,7 +54,38 @@ export function nodeOptions(flags: NodeFlags, dataDir: string, defaults: { logFo
     if (!LOG_LEVELS.includes(flags.logLevel)) throw new CliError(`--log-level "${flags.logLevel}": expected one of ${LOG_LEVELS.join(', ')}`, { hint: 'e.g. --log-level debug' });
     opts.logLevel = flags.logLevel;
   }
+  if (flags.prices !== undefined && flags.prices !== '') opts.prices = loadPrices(flags.prices);
+  if (flags.commitWindowMs !== undefined && flags.commitWindowMs !== '') {
+    const v = flags.commitWindowMs;
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_COMMIT_WINDOW_MS) {
+      throw new CliError(`--commit-window-ms "${v}": expected a whole number of ms from 1 to ${MAX_COMMIT_WINDOW_MS}`, { hint: 'a kill -9 loses at most the usage of the last window; the default is 100' });
+    }
+    opts.commitWindowMs = Number(v);
+  }
+  if (flags.metering === false) opts.metering = false;
   return opts;
+}
+
+/** --prices / CAIRN_PRICES: inline JSON when it starts with "{", else the path of a JSON file. */
+export function loadPrices(value: string): Prices {
+  const inline = value.trimStart().startsWith('{');
+  let text = value;
+  if (!inline) {
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (err) {
+      throw new CliError(`--prices: cannot read ${value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'pass a JSON file such as {"currency":"USD","perMillionRequests":"0.20"}, or the JSON itself' });
+    }
+  }
+  try {
+    return parsePricesJson(text, inline ? 'the --prices JSON' : `the price table ${value}`);
+  } catch (err) {
+    if (!(err instanceof PriceError)) throw err;
+    throw new CliError(err.summary, {
+      details: err.errors,
+      hint: 'fields: currency ("USD"), perMillionRequests, perGbSecond, perCpuMs, perGbOut — decimals as strings or numbers, at most 12 decimal places; left-out fields keep their defaults',
+    });
+  }
 }
 
 /** Starts a node, turning the usual start failures into clear errors. */

@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   DeploymentRecord, FunctionRecord, InvocationInput, InvocationRecord, KvEntry, KvListResult, LogInput, LogRecord,
-  Page, PageOptions, SecretRecord, StorageDriver, TenantRecord, TokenRecord, VersionRecord,
+  Page, PageOptions, SecretRecord, StorageDriver, TenantRecord, TokenRecord, UsageGranularity, UsageQuery, UsageRebuildResult,
+  UsageRow, UsageTotals, VersionRecord,
 } from '../types.ts';
 import { StorageError } from '../errors.ts';
 import { KV_LIST_DEFAULT, KV_LIST_MAX, clampLimit, decodeCursor, encodeCursor, prefixUpperBound, toPage } from '../pagination.ts';
@@ -18,7 +19,25 @@ const VERSION_COLS = 'tenant, function, id, number, created_at AS createdAt, siz
 const DEPLOYMENT_COLS = 'id, tenant, function, version, previous, kind, actor, at';
 const TOKEN_COLS = 'id, tenant, name, hash, role, created_at AS createdAt, revoked_at AS revokedAt';
 const TENANT_COLS = 'id, name, created_at AS createdAt';
-const INVOCATION_COLS = 'id, tenant, function, version, ts, method, path, status, duration_ms AS durationMs, cpu_ms AS cpuMs, cold_start AS coldStart, error';
+const INVOCATION_COLS = 'id, tenant, function, version, ts, trigger_type AS "trigger", method, path, status, duration_ms AS durationMs, cpu_ms AS cpuMs, ' +
+  'cold_start AS coldStart, error, memory_mb AS memoryMb, billed_ms AS billedMs, bytes_in AS bytesIn, bytes_out AS bytesOut';
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** The roll-up's quantities, summed, named as UsageTotals. */
+const USAGE_SUMS = 'SUM(requests) AS requests, SUM(errors) AS errors, SUM(cold_starts) AS coldStarts, SUM(billed_ms) AS billedMs, ' +
+  'SUM(cpu_us) AS cpuUs, SUM(mb_ms) AS mbMs, SUM(bytes_in) AS bytesIn, SUM(bytes_out) AS bytesOut';
+/** The roll-up of raw invocation rows, as usage_hourly stores it (also migration 2's seed). */
+const ROLLUP_OF_INVOCATIONS = `SELECT tenant, function, ts - (ts % ${HOUR_MS}) AS hour, COUNT(*), SUM(error IS NOT NULL OR status >= 500), SUM(cold_start),
+  SUM(billed_ms), SUM(cpu_us), SUM(memory_mb * billed_ms), SUM(bytes_in), SUM(bytes_out)
+  FROM invocations GROUP BY tenant, function, ts - (ts % ${HOUR_MS})`;
+const USAGE_COLS = 'tenant, function, hour, requests, errors, cold_starts, billed_ms, cpu_us, mb_ms, bytes_in, bytes_out';
+const INSERT_INVOCATION = `INSERT INTO invocations (tenant, function, ts, id, version, trigger_type, method, path, status, duration_ms, cpu_ms, cold_start, error,
+    memory_mb, billed_ms, cpu_us, bytes_in, bytes_out)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+const UPSERT_USAGE = `INSERT INTO usage_hourly (${USAGE_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (tenant, function, hour) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
+    cold_starts = cold_starts + excluded.cold_starts, billed_ms = billed_ms + excluded.billed_ms, cpu_us = cpu_us + excluded.cpu_us,
+    mb_ms = mb_ms + excluded.mb_ms, bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out`;
 const LOG_COLS = 'id, tenant, function, version, invocation_id AS invocationId, ts, level, message';
 
 type VersionRow = Omit<VersionRecord, 'config'> & { config: string };
@@ -245,7 +264,8 @@ export class SqliteDriver implements StorageDriver {
       if (!this.#get('SELECT 1 FROM functions WHERE tenant = ? AND name = ?', tenant, name)) return false;
       const shas = this.#all<{ sha256: string }>('SELECT DISTINCT sha256 FROM versions WHERE tenant = ? AND function = ?', tenant, name);
       this.#run('DELETE FROM logs WHERE tenant = ? AND function = ?', tenant, name);
-      this.#run('DELETE FROM invocations WHERE tenant = ? AND function = ?', tenant, name);
+      // Invocation records are usage records: they (and their roll-ups) outlive the function, so
+      // what it used before it was deleted is still billed and still reconciles.
       this.#run('DELETE FROM deployments WHERE tenant = ? AND function = ?', tenant, name);
       this.#run('DELETE FROM versions WHERE tenant = ? AND function = ?', tenant, name);
       this.#run('DELETE FROM functions WHERE tenant = ? AND name = ?', tenant, name);
@@ -306,14 +326,43 @@ export class SqliteDriver implements StorageDriver {
 
   async appendInvocations(batch: InvocationInput[]): Promise<void> {
     if (batch.length === 0) return;
+    // This runs for every invocation the node serves, so it is kept lean: statements looked up once
+    // per batch, arguments passed directly, and the batch's usage summed per (tenant, function,
+    // hour) in memory so that a busy function costs one roll-up write per batch, not one per row.
+    const insert = this.#stmt(INSERT_INVOCATION);
+    const upsert = this.#stmt(UPSERT_USAGE);
     this.#write(() => {
+      const sums = new Map<string, UsageRow>();
+      let last = null as UsageRow | null; // a batch is mostly runs of one function in one hour: skip the map for those
       for (const i of batch) {
-        // Invocation ids are unique, so a batch retried after an uncertain failure is not double counted.
-        this.#run(
-          `INSERT INTO invocations (id, tenant, function, version, ts, method, path, status, duration_ms, cpu_ms, cold_start, error)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-          i.id, i.tenant, i.function, i.version, i.ts, i.method, i.path, i.status, i.durationMs, i.cpuMs, i.coldStart ? 1 : 0, i.error,
-        );
+        checkUsage(i);
+        const cpuUs = Math.round(i.cpuMs * 1000);
+        // A record sent again (a retried batch) hits the primary key and is skipped: never counted twice.
+        const inserted = insert.run(i.tenant, i.function, i.ts, i.id, i.version, i.trigger, i.method, i.path, i.status, i.durationMs, i.cpuMs,
+          i.coldStart ? 1 : 0, i.error, i.memoryMb, i.billedMs, cpuUs, i.bytesIn, i.bytesOut).changes;
+        if (inserted === 0) continue;
+        const hour = i.ts - (i.ts % HOUR_MS);
+        let u: UsageRow | null = last;
+        if (u === null || u.start !== hour || u.function !== i.function || u.tenant !== i.tenant) {
+          const key = i.tenant + '\0' + i.function + '\0' + hour;
+          u = sums.get(key) ?? null;
+          if (u === null) {
+            u = { tenant: i.tenant, function: i.function, start: hour, requests: 0, errors: 0, coldStarts: 0, billedMs: 0, cpuUs: 0, mbMs: 0, bytesIn: 0, bytesOut: 0 };
+            sums.set(key, u);
+          }
+          last = u;
+        }
+        u.requests++;
+        if (i.error !== null || i.status >= 500) u.errors++;
+        if (i.coldStart) u.coldStarts++;
+        u.billedMs += i.billedMs;
+        u.cpuUs += cpuUs;
+        u.mbMs += i.memoryMb * i.billedMs;
+        u.bytesIn += i.bytesIn;
+        u.bytesOut += i.bytesOut;
+      }
+      for (const u of sums.values()) {
+        upsert.run(u.tenant, u.function, u.start, u.requests, u.errors, u.coldStarts, u.billedMs, u.cpuUs, u.mbMs, u.bytesIn, u.bytesOut);
       }
     });
   }
@@ -325,6 +374,57 @@ export class SqliteDriver implements StorageDriver {
       ? this.#all<InvocationRow>(`SELECT ${INVOCATION_COLS} FROM invocations WHERE tenant = ? AND function = ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC LIMIT ?`, tenant, fn, after[0], after[1], limit + 1)
       : this.#all<InvocationRow>(`SELECT ${INVOCATION_COLS} FROM invocations WHERE tenant = ? AND function = ? ORDER BY ts DESC, id DESC LIMIT ?`, tenant, fn, limit + 1);
     return toPage(rows, limit, (r) => ({ ...r, coldStart: r.coldStart === 1 }), (r) => [r.ts, r.id]);
+  }
+
+  // ---- metering
+
+  #usageWhere(q: UsageQuery): { where: string; params: unknown[] } {
+    checkPeriod(q);
+    const conds = ['hour >= ?', 'hour < ?'];
+    const params: unknown[] = [q.from, q.to];
+    if (q.tenant !== null) { conds.push('tenant = ?'); params.push(q.tenant); }
+    if (q.function !== null) { conds.push('function = ?'); params.push(q.function); }
+    return { where: conds.join(' AND '), params };
+  }
+
+  async queryUsage(q: UsageQuery & { granularity: UsageGranularity }, page: PageOptions = {}): Promise<Page<UsageRow>> {
+    const limit = clampLimit(page.limit);
+    const after = decodeCursor<[number, string, string]>(page.cursor, ['number', 'string', 'string']);
+    const { where, params } = this.#usageWhere(q);
+    // Only fixed SQL and an integer checked by #usageWhere reach the statement's text.
+    const bucket = q.granularity === 'hour' ? 'hour' : q.granularity === 'day' ? `hour - (hour % ${DAY_MS})` : String(q.from);
+    const grouped = `SELECT tenant, function, ${bucket} AS start, ${USAGE_SUMS} FROM usage_hourly WHERE ${where} GROUP BY start, tenant, function`;
+    const rows = after
+      ? this.#all<UsageRow>(`SELECT * FROM (${grouped}) WHERE (start, tenant, function) > (?, ?, ?) ORDER BY start, tenant, function LIMIT ?`, ...params, ...after, limit + 1)
+      : this.#all<UsageRow>(`${grouped} ORDER BY start, tenant, function LIMIT ?`, ...params, limit + 1);
+    return toPage(rows, limit, (r) => r, (r) => [r.start, r.tenant, r.function]);
+  }
+
+  async usageTotals(q: UsageQuery): Promise<UsageTotals> {
+    const { where, params } = this.#usageWhere(q);
+    const row = this.#get<Record<keyof UsageTotals, number | null>>(`SELECT ${USAGE_SUMS} FROM usage_hourly WHERE ${where}`, ...params);
+    return {
+      requests: row?.requests ?? 0, errors: row?.errors ?? 0, coldStarts: row?.coldStarts ?? 0, billedMs: row?.billedMs ?? 0,
+      cpuUs: row?.cpuUs ?? 0, mbMs: row?.mbMs ?? 0, bytesIn: row?.bytesIn ?? 0, bytesOut: row?.bytesOut ?? 0,
+    };
+  }
+
+  async rebuildUsage(): Promise<UsageRebuildResult> {
+    return this.#write(() => {
+      // Computed into a temporary table first, so that the rows that were wrong can be counted.
+      this.#db.exec(`DROP TABLE IF EXISTS temp.usage_rebuild;
+        CREATE TEMP TABLE usage_rebuild AS SELECT * FROM usage_hourly WHERE 0;
+        INSERT INTO temp.usage_rebuild (${USAGE_COLS}) ${ROLLUP_OF_INVOCATIONS};`);
+      const corrected = (this.#db.prepare(`SELECT COUNT(*) AS n FROM (
+          SELECT tenant, function, hour FROM (SELECT * FROM main.usage_hourly EXCEPT SELECT * FROM temp.usage_rebuild)
+          UNION SELECT tenant, function, hour FROM (SELECT * FROM temp.usage_rebuild EXCEPT SELECT * FROM main.usage_hourly))`).get() as { n: number }).n;
+      this.#db.exec(`DELETE FROM main.usage_hourly;
+        INSERT INTO main.usage_hourly (${USAGE_COLS}) SELECT ${USAGE_COLS} FROM temp.usage_rebuild;
+        DROP TABLE temp.usage_rebuild;`);
+      const hours = (this.#db.prepare('SELECT COUNT(*) AS n FROM usage_hourly').get() as { n: number }).n;
+      const invocations = (this.#db.prepare('SELECT COUNT(*) AS n FROM invocations').get() as { n: number }).n;
+      return { hours, invocations, corrected };
+    });
   }
 
   // ---- KV: an entry is visible while expiresAt is null or later than `now`.
@@ -393,6 +493,23 @@ export class SqliteDriver implements StorageDriver {
 
   async deleteSecret(tenant: string, name: string): Promise<boolean> {
     return this.#run('DELETE FROM secrets WHERE tenant = ? AND name = ?', tenant, name) > 0;
+  }
+}
+
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** The usage fields are integers ≥ 0 (STRICT columns reject the wrong type, not a negative count). */
+function checkUsage(i: InvocationInput): void {
+  if (isCount(i.memoryMb) && isCount(i.billedMs) && isCount(i.bytesIn) && isCount(i.bytesOut) && isCount(i.ts) && typeof i.cpuMs === 'number' && i.cpuMs >= 0) return;
+  for (const k of ['memoryMb', 'billedMs', 'bytesIn', 'bytesOut', 'ts'] as const) {
+    if (!isCount(i[k])) throw new TypeError(`invocation ${i.id}: ${k} must be an integer ≥ 0, got ${String(i[k])}`);
+  }
+  throw new TypeError(`invocation ${i.id}: cpuMs must be a number ≥ 0, got ${String(i.cpuMs)}`);
+}
+
+function checkPeriod(q: UsageQuery): void {
+  if (!Number.isSafeInteger(q.from) || !Number.isSafeInteger(q.to) || q.from % HOUR_MS !== 0 || q.to % HOUR_MS !== 0 || q.to <= q.from) {
+    throw new StorageError('invalid-request', `a usage period is whole UTC hours with from < to (got ${q.from}..${q.to})`);
   }
 }
 

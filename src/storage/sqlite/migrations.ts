@@ -137,6 +137,82 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'usage records and hourly usage roll-ups',
+    // The invocation record becomes the usage record (no second table of raw rows): what started
+    // it, the memory limit it ran under, the billed wall time (whole ms), CPU in whole µs, and the
+    // request/response body bytes. Rows written before this migration get the version's memory
+    // limit (or the 128 MB default), their duration rounded up as billed time, and no bytes.
+    //
+    // Every invocation now writes a row, so the table is rebuilt for the cost of that write: one
+    // B-tree, clustered on (tenant, function, ts, id) — the order `listInvocations` reads — instead
+    // of a rowid table plus an id index plus a (tenant, function, ts, id) index. Ids come from a
+    // random generator; re-sending the same record (a retried batch) still hits the primary key
+    // and is skipped.
+    //
+    // usage_hourly is maintained by appendInvocations in the same transaction as the raw rows, so
+    // the two cannot disagree; every column is an INTEGER so that sums are exact in any order.
+    // It is seeded here from the rows that already exist.
+    sql: `
+      CREATE TABLE invocations_v2 (
+        tenant TEXT NOT NULL,
+        function TEXT NOT NULL,
+        -- when the invocation started, ms since the epoch
+        ts INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        trigger_type TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        duration_ms REAL NOT NULL,
+        cpu_ms REAL NOT NULL,
+        cold_start INTEGER NOT NULL CHECK (cold_start IN (0, 1)),
+        error TEXT,
+        memory_mb INTEGER NOT NULL,
+        billed_ms INTEGER NOT NULL,
+        cpu_us INTEGER NOT NULL,
+        bytes_in INTEGER NOT NULL,
+        bytes_out INTEGER NOT NULL,
+        PRIMARY KEY (tenant, function, ts, id)
+      ) STRICT, WITHOUT ROWID;
+
+      INSERT INTO invocations_v2 (tenant, function, ts, id, version, trigger_type, method, path, status, duration_ms, cpu_ms, cold_start, error,
+                                  memory_mb, billed_ms, cpu_us, bytes_in, bytes_out)
+        SELECT i.tenant, i.function, i.ts, i.id, i.version, 'http', i.method, i.path, i.status, i.duration_ms, i.cpu_ms, i.cold_start, i.error,
+               COALESCE((SELECT CAST(json_extract(v.config, '$.limits.memoryMb') AS INTEGER) FROM versions v
+                         WHERE v.tenant = i.tenant AND v.function = i.function AND v.id = i.version), 128),
+               CAST(i.duration_ms AS INTEGER) + (i.duration_ms > CAST(i.duration_ms AS INTEGER)),
+               CAST(round(i.cpu_ms * 1000) AS INTEGER), 0, 0
+        FROM invocations i;
+      DROP TABLE invocations;
+      ALTER TABLE invocations_v2 RENAME TO invocations;
+
+      CREATE TABLE usage_hourly (
+        tenant TEXT NOT NULL,
+        function TEXT NOT NULL,
+        -- start of the UTC hour, ms since the epoch
+        hour INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        cold_starts INTEGER NOT NULL,
+        billed_ms INTEGER NOT NULL,
+        cpu_us INTEGER NOT NULL,
+        mb_ms INTEGER NOT NULL,
+        bytes_in INTEGER NOT NULL,
+        bytes_out INTEGER NOT NULL,
+        PRIMARY KEY (tenant, function, hour)
+      ) STRICT, WITHOUT ROWID;
+      -- Period queries over every tenant (?tenant=*) scan by hour.
+      CREATE INDEX usage_hourly_hour ON usage_hourly (hour);
+
+      INSERT INTO usage_hourly (tenant, function, hour, requests, errors, cold_starts, billed_ms, cpu_us, mb_ms, bytes_in, bytes_out)
+        SELECT tenant, function, ts - (ts % 3600000), COUNT(*), SUM(error IS NOT NULL OR status >= 500), SUM(cold_start),
+               SUM(billed_ms), SUM(cpu_us), SUM(memory_mb * billed_ms), SUM(bytes_in), SUM(bytes_out)
+        FROM invocations GROUP BY tenant, function, ts - (ts % 3600000);
+    `,
+  },
 ];
 
 const LEDGER_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -145,7 +145,7 @@ export function functionSuite(open: OpenDriver): void {
   });
 
   describe('deleteFunction', () => {
-    itWith(open, 'removes the function with its versions, deployments, logs and invocations', async (d) => {
+    itWith(open, 'removes the function with its versions, deployments and logs; its usage records stay (they are billed)', async (d) => {
       const one = makeVersion('acme', 'hello', 'one');
       const two = makeVersion('acme', 'hello', 'two');
       const keep = makeVersion('acme', 'keep', 'keep');
@@ -163,7 +163,8 @@ export function functionSuite(open: OpenDriver): void {
       assert.deepEqual((await d.listVersions('acme', 'hello')).items, []);
       assert.deepEqual((await d.listDeployments('acme', 'hello')).items, []);
       assert.deepEqual(await d.listLogs('acme', 'hello', {}), []);
-      assert.deepEqual((await d.listInvocations('acme', 'hello')).items, []);
+      assert.deepEqual((await d.listInvocations('acme', 'hello')).items.map((i) => i.id), ['i1']);
+      assert.equal((await d.usageTotals({ tenant: 'acme', function: 'hello', from: 0, to: 3_600_000 })).requests, 1);
       assert.equal(await d.getCode(one.v.sha256), null);
       // Other functions are untouched.
       assert.equal((await d.getFunction('acme', 'keep'))?.currentVersion, keep.v.id);

@@ -63,5 +63,8 @@ export function makeLog(tenant: string, fn: string, invocationId: string, messag
 }
 
 export function makeInvocation(tenant: string, fn: string, id: string, ts: number): InvocationInput {
-  return { id, tenant, function: fn, version: 'v1', ts, method: 'GET', path: '/x', status: 200, durationMs: 1.5, cpuMs: 0.25, coldStart: false, error: null };
+  return {
+    id, tenant, function: fn, version: 'v1', ts, trigger: 'http', method: 'GET', path: '/x', status: 200, durationMs: 1.5, cpuMs: 0.25, coldStart: false, error: null,
+    memoryMb: 128, billedMs: 2, bytesIn: 0, bytesOut: 5,
+  };
 }

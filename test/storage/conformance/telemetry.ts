@@ -59,7 +59,10 @@ export function telemetrySuite(open: OpenDriver): void {
 
   describe('invocations', () => {
     itWith(open, 'appendInvocations stores every field; listInvocations pages newest first', async (d) => {
-      const full: InvocationInput = { ...makeInvocation('acme', 'hello', 'inv-err', 50), status: 500, coldStart: true, error: 'cpu-limit', durationMs: 12.75, cpuMs: 50, method: 'POST', path: '/a?b=1' };
+      const full: InvocationInput = {
+        ...makeInvocation('acme', 'hello', 'inv-err', 50), status: 500, coldStart: true, error: 'cpu-limit', durationMs: 12.75, cpuMs: 50, method: 'POST', path: '/a?b=1',
+        trigger: 'admin', memoryMb: 256, billedMs: 13, bytesIn: 1234, bytesOut: 98_765,
+      };
       await d.appendInvocations([makeInvocation('acme', 'hello', 'inv-a', 10), full, makeInvocation('acme', 'hello', 'inv-b', 30)]);
       await d.appendInvocations([makeInvocation('acme', 'other', 'inv-c', 99), makeInvocation('globex', 'hello', 'inv-d', 99)]);
       await d.appendInvocations([]);
