@@ -25,7 +25,8 @@ export const scalingSchema = z.object({
   maxInstances: z.number().int().min(1).max(1000).default(10),
   keepAliveMs: z.number().int().min(0).max(24 * 3600 * 1000).default(5 * 60 * 1000),
   queueDepth: z.number().int().min(0).max(100_000).default(1000),
-  policy: z.enum(['fixed']).default('fixed'),
+  /** Keep-alive/pre-warm policy: 'fixed' keeps idle instances keepAliveMs; 'hybrid-histogram' learns the function's idle times (Shahrad et al., ATC 2020). */
+  policy: z.enum(['fixed', 'hybrid-histogram']).default('fixed'),
 }).strict().refine((s) => s.minInstances <= s.maxInstances, { message: 'minInstances must not exceed maxInstances', path: ['minInstances'] });
 
 export const egressSchema = z.object({

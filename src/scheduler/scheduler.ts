@@ -10,9 +10,13 @@ import { newId } from '../shared/ids.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { TelemetryRecorder } from '../telemetry/recorder.ts';
 import { Pool } from './pool.ts';
+import type { MemoryBudget } from './memory-budget.ts';
+import { createKeepAlivePolicy, type AppKeepAlive } from './policy/index.ts';
 import type { InvocationOutcome, InvocationTarget, InvokeOptions, Invoker } from './types.ts';
 
 export interface ResolvedVersion { code: string; config: FunctionConfig; env: EnvSpec }
+
+interface PoolEntry { pool: Pool; config: FunctionConfig; keepAlive: AppKeepAlive | null }
 
 export interface SchedulerDeps {
   engine: Engine;
@@ -21,16 +25,20 @@ export interface SchedulerDeps {
   hostCall(target: InvocationTarget, config: FunctionConfig): HostHooks['call'];
   metrics: Metrics;
   recorder: TelemetryRecorder;
-  /** Maintenance tick (idle reaping, min instances); default 1000 ms. */
+  /** Maintenance tick (idle reaping, min instances, pre-warming); default 1000 ms. */
   tickMs?: number;
+  /** Node-wide instance memory budget; without it instances are limited only per function. */
+  memoryBudget?: MemoryBudget;
 }
 
 const MESSAGE_LIMIT = 16 * 1024;
 
 export class Scheduler implements Invoker {
   readonly #deps: SchedulerDeps;
-  readonly #pools = new Map<string, Promise<{ pool: Pool; config: FunctionConfig }>>();
+  readonly #pools = new Map<string, Promise<PoolEntry>>();
   readonly #timer: NodeJS.Timeout;
+  /** Keep-alive trackers per function (not per version: what it learned survives a deploy). */
+  readonly #keepAlive = new Map<string, { policy: string; tracker: AppKeepAlive }>();
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
@@ -42,7 +50,7 @@ export class Scheduler implements Invoker {
     return `${t.tenant}\0${t.function}\0${t.version}`;
   }
 
-  #pool(target: InvocationTarget): Promise<{ pool: Pool; config: FunctionConfig }> {
+  #pool(target: InvocationTarget): Promise<PoolEntry> {
     const key = Scheduler.key(target);
     let p = this.#pools.get(key);
     if (!p) {
@@ -53,7 +61,7 @@ export class Scheduler implements Invoker {
     return p;
   }
 
-  async #createPool(target: InvocationTarget, key: string): Promise<{ pool: Pool; config: FunctionConfig }> {
+  async #createPool(target: InvocationTarget, key: string): Promise<PoolEntry> {
     const resolved = await this.#deps.resolveVersion(target);
     const { metrics, recorder } = this.#deps;
     const call = this.#deps.hostCall(target, resolved.config);
@@ -68,10 +76,23 @@ export class Scheduler implements Invoker {
       id: newId(), tenant: target.tenant, function: target.function, version: target.version,
       code: resolved.code, env: resolved.env, limits: resolved.config.limits,
     }, hooks);
+    const keepAlive = this.#trackerFor(target, resolved.config.scaling);
     const pool = new Pool(key, resolved.config.scaling, start, {
       onInstanceStarted: (ms) => metrics.coldStartSeconds.observe({ function: target.function }, ms / 1000),
-    });
-    return { pool, config: resolved.config };
+    }, { budget: this.#deps.memoryBudget, memoryMb: resolved.config.limits.memoryMb, keepAlive: keepAlive ?? undefined });
+    return { pool, config: resolved.config, keepAlive };
+  }
+
+  /** The function's keep-alive tracker; null for the fixed policy, which the pool applies by itself. */
+  #trackerFor(target: InvocationTarget, scaling: FunctionConfig['scaling']): AppKeepAlive | null {
+    if (scaling.policy === 'fixed') return null;
+    const key = `${target.tenant}\0${target.function}`;
+    let entry = this.#keepAlive.get(key);
+    if (!entry || entry.policy !== scaling.policy) {
+      entry = { policy: scaling.policy, tracker: createKeepAlivePolicy(scaling.policy, { keepAliveMs: scaling.keepAliveMs }).forApp() };
+      this.#keepAlive.set(key, entry);
+    }
+    return entry.tracker;
   }
 
   async invoke(target: InvocationTarget, input: InvocationInput, sink: ResponseSink, opts: InvokeOptions = {}): Promise<InvocationOutcome> {
@@ -87,8 +108,11 @@ export class Scheduler implements Invoker {
     };
     let cpuMs = 0, coldStart = false;
     let error: string | null = null;
+    let tracking: AppKeepAlive | null = null;
     try {
-      const { pool, config } = await this.#pool(target);
+      const { pool, config, keepAlive } = await this.#pool(target);
+      keepAlive?.onInvocationStart(performance.now());
+      tracking = keepAlive;
       memoryMb = config.limits.memoryMb;
       const lease = await pool.acquire();
       coldStart = lease.coldStart;
@@ -117,6 +141,7 @@ export class Scheduler implements Invoker {
         tracked.abort?.(err as Error);
       }
     }
+    tracking?.onInvocationEnd(performance.now());
     const durationMs = performance.now() - started;
     this.#record(target, input, { status, durationMs, cpuMs, coldStart, error, trigger: opts.trigger ?? 'http', memoryMb, ranMs, bytesOut });
     return { invocationId: input.id, version: target.version, status, durationMs, cpuMs, coldStart, error };
@@ -177,7 +202,7 @@ export class Scheduler implements Invoker {
   #maintain(): void {
     const now = performance.now();
     for (const p of this.#pools.values()) {
-      void p.then(({ pool }) => { pool.reapIdle(now); pool.ensureMinimum(); }, () => {});
+      void p.then(({ pool }) => { pool.reapIdle(now); pool.ensureMinimum(now); }, () => {});
     }
     void this.snapshot().then((rows) => {
       const m = this.#deps.metrics.instances;

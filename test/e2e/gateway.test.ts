@@ -21,6 +21,13 @@ describe('data plane', () => {
     assert.deepEqual({ ...body, url: new URL(body.url).pathname + new URL(body.url).search }, { method: 'PUT', url: '/echo/a/b?c=1', x: 'yes', body: 'payload' });
   });
 
+  it('accepts the hybrid-histogram keep-alive policy and reports the memory budget', async () => {
+    assert.equal((await node.deploy('learner', `export default { fetch() { return new Response('learned'); } };`, { scaling: { policy: 'hybrid-histogram' } })).status, 201);
+    assert.equal(await (await fetch(node.dataUrl + '/learner/')).text(), 'learned');
+    const metrics = await (await fetch(node.adminUrl + '/metrics', { headers: { authorization: `Bearer ${node.adminToken}` } })).text();
+    assert.match(metrics, /cairn_memory_budget_used_megabytes [1-9]\d*/);
+  });
+
   it('serves configured path routes', async () => {
     const code = `export default { fetch(req) { return new Response('api:' + new URL(req.url).pathname); } };`;
     assert.equal((await node.deploy('apifn', code, { routes: ['/v1/'] })).status, 201);

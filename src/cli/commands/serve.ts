@@ -19,6 +19,7 @@ export interface NodeFlags {
   /** A price table: a JSON file, or inline JSON starting with "{" (also CAIRN_PRICES). */
   prices?: string;
   commitWindowMs?: string;
+  memoryBudgetMb?: string;
   /** Set false by the hidden --no-metering (bench/metering.mjs only). */
   metering?: boolean;
 }
@@ -61,6 +62,11 @@ export function nodeOptions(flags: NodeFlags, dataDir: string, defaults: { logFo
       throw new CliError(`--commit-window-ms "${v}": expected a whole number of ms from 1 to ${MAX_COMMIT_WINDOW_MS}`, { hint: 'a kill -9 loses at most the usage of the last window; the default is 100' });
     }
     opts.commitWindowMs = Number(v);
+  }
+  if (flags.memoryBudgetMb !== undefined && flags.memoryBudgetMb !== '') {
+    const v = flags.memoryBudgetMb;
+    if (!/^\d+$/.test(v) || Number(v) < 8) throw new CliError(`--memory-budget-mb "${v}": expected a whole number of MB, at least 8`, { hint: 'e.g. --memory-budget-mb 4096; instances count at their limits.memoryMb' });
+    opts.memoryBudgetMb = Number(v);
   }
   if (flags.metering === false) opts.metering = false;
   return opts;
