@@ -17,7 +17,6 @@ import { SandboxedEngine } from '../runtime/sandbox/engine.ts';
 import type { Engine } from '../runtime/engines/types.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { MemoryBudget } from '../scheduler/memory-budget.ts';
-import { totalmem } from 'node:os';
 import { Router } from '../gateway/router.ts';
 import { createGatewayHandler } from '../gateway/server.ts';
 import { createControlHandler } from '../control/server.ts';
@@ -48,7 +47,11 @@ export interface NodeOptions {
    * most the usage of invocations that ended within the last window.
    */
   commitWindowMs?: number;
-  /** Instance memory budget of this node in MB (instances count at their memory limit); default half the machine's memory. */
+  /**
+   * Instance memory budget of this node in MB. Instances count at their memory limit (a reservation
+   * that guarantees each can grow to it), so it caps density at budget ÷ limit; without it (the
+   * default) only each isolate's own limit applies and idle isolates cost their ~1-2 MB footprint.
+   */
   memoryBudgetMb?: number;
   /** false: keep no usage records (nothing is billed). Only for measuring metering's cost (bench/metering.mjs). */
   metering?: boolean;
@@ -146,9 +149,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       },
     })
     : new IsolatedVmEngine();
-  const memoryBudget = new MemoryBudget(opts.memoryBudgetMb ?? Math.floor(totalmem() / 1048576 / 2));
+  const memoryBudget = new MemoryBudget(opts.memoryBudgetMb ?? Number.POSITIVE_INFINITY);
   new Gauge({ name: 'cairn_memory_budget_used_megabytes', help: 'Instance memory reserved against the node budget (at each instance limit).', registers: [metrics.registry], collect() { this.set(memoryBudget.usedMb); } });
-  new Gauge({ name: 'cairn_memory_budget_megabytes', help: 'The node instance memory budget.', registers: [metrics.registry], collect() { this.set(memoryBudget.limitMb); } });
+  new Gauge({ name: 'cairn_memory_budget_megabytes', help: 'The node instance memory budget.', registers: [metrics.registry], collect() { if (Number.isFinite(memoryBudget.limitMb)) this.set(memoryBudget.limitMb); } });
   new Gauge({ name: 'cairn_instance_evictions', help: 'Idle instances evicted to make room under the memory budget, since start.', registers: [metrics.registry], collect() { this.set(memoryBudget.evictions); } });
   const scheduler = new Scheduler({
     engine, metrics, recorder, memoryBudget,
