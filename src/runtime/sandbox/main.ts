@@ -10,7 +10,7 @@ import { InvocationError, type Instance } from '../engines/types.ts';
 import type { HostHooks, ResponseHead } from '../isolate/types.ts';
 
 const channel = new Channel<ToSandbox, FromSandbox>(new Socket({ fd: 3, readable: true, writable: true }));
-const engine = new IsolatedVmEngine();
+const engine = new IsolatedVmEngine({ syncDispatch: true });
 const instances = new Map<string, Instance>();
 const calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 const acks = new Map<number, (stop: boolean) => void>();

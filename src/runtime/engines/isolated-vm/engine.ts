@@ -3,16 +3,30 @@
 // its invocation ends with an InvocationError, the instance reports itself broken, and the
 // scheduler replaces it. Other instances never notice.
 import ivm from 'isolated-vm';
-import { createFunctionContext, FunctionContext, FunctionError } from '../../isolate/context.ts';
+import { createFunctionContext, FunctionContext, FunctionError, SyncTimeoutError } from '../../isolate/context.ts';
 import type { HostHooks, InvocationInput, ResponseSink } from '../../isolate/types.ts';
 import { InvocationError, type Engine, type Instance, type InstanceInvokeResult, type InstanceSpec } from '../types.ts';
 import { Watchdog } from './watchdog.ts';
 
 const watchdog = new Watchdog();
 
+export interface IsolatedVmEngineOptions {
+  /**
+   * Enter isolates on the calling thread (see FunctionContext.invoke). Right for a sandbox process,
+   * whose thread does nothing else and whose siblings provide the parallelism; the node process
+   * keeps the default (isolate threads) so that its own thread stays responsive.
+   */
+  syncDispatch?: boolean;
+}
+
 export class IsolatedVmEngine implements Engine {
   readonly name = 'isolated-vm';
   readonly #instances = new Set<IsolatedVmInstance>();
+  readonly #sync: boolean;
+
+  constructor(opts: IsolatedVmEngineOptions = {}) {
+    this.#sync = opts.syncDispatch ?? false;
+  }
 
   async createInstance(spec: InstanceSpec, hooks: HostHooks): Promise<Instance> {
     const started = performance.now();
@@ -34,7 +48,7 @@ export class IsolatedVmEngine implements Engine {
       if (!isolate.isDisposed) isolate.dispose();
       throw new InvocationError('load-failed', `the function's module failed to load: ${(err as Error).message}`, true);
     }
-    const instance = new IsolatedVmInstance(spec, isolate, ctx, performance.now() - started, () => this.#instances.delete(instance));
+    const instance = new IsolatedVmInstance(spec, isolate, ctx, performance.now() - started, () => this.#instances.delete(instance), this.#sync);
     this.#instances.add(instance);
     return instance;
   }
@@ -53,8 +67,10 @@ class IsolatedVmInstance implements Instance {
   readonly #onDispose: () => void;
   #tripped: 'cpu-limit' | 'timeout' | null = null;
   #disposed = false;
+  readonly #sync: boolean;
 
-  constructor(spec: InstanceSpec, isolate: ivm.Isolate, ctx: FunctionContext, startMs: number, onDispose: () => void) {
+  constructor(spec: InstanceSpec, isolate: ivm.Isolate, ctx: FunctionContext, startMs: number, onDispose: () => void, sync: boolean) {
+    this.#sync = sync;
     this.id = spec.id;
     this.#spec = spec;
     this.#isolate = isolate;
@@ -84,7 +100,10 @@ class IsolatedVmInstance implements Instance {
       },
     });
     try {
-      const r = await this.#ctx.invoke(input, sink);
+      // The synchronous part may take at most the CPU limit plus slack for being descheduled;
+      // past that it is a CPU-limit breach (the watchdog cannot run while this thread is busy).
+      const syncMs = this.#sync ? Math.min(limits.timeoutMs, limits.cpuMs * 2 + 10) : undefined;
+      const r = await this.#ctx.invoke(input, sink, syncMs);
       const cpuMs = this.#cpuSince(startCpu);
       const waitUntil = r.waitUntil.finally(unwatch);
       return { cpuMs, waitUntil };
@@ -104,6 +123,10 @@ class IsolatedVmInstance implements Instance {
 
   #translate(err: unknown): InvocationError {
     if (err instanceof InvocationError) return err;
+    if (err instanceof SyncTimeoutError) {
+      this.#tripped = 'cpu-limit';
+      this.#kill();
+    }
     if (this.#tripped === 'cpu-limit') return new InvocationError('cpu-limit', `the invocation used more than ${this.#spec.limits.cpuMs} ms of CPU time`, true);
     if (this.#tripped === 'timeout') return new InvocationError('timeout', `the invocation did not finish within ${this.#spec.limits.timeoutMs} ms`, true);
     if (err instanceof FunctionError) return new InvocationError(err.code, err.message, false);
