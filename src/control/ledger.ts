@@ -65,6 +65,10 @@ const cursorQuery = z.object({
   cursor: z.string().max(512).optional().describe('nextCursor of the previous page'),
   limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(50).describe('page size, 1..200'),
 });
+/** The cursor query as the ledger's page options. */
+const pageIn = (query: z.output<typeof cursorQuery>) => ({ after: query.cursor ?? null, limit: query.limit });
+/** A ledger page ({ items, next }) as the API's page ({ items, nextCursor }). */
+const pageOut = <T>(page: { items: T[]; next: string | null }) => ({ items: page.items, nextCursor: page.next });
 const json = z.unknown();
 const b64 = z.string().describe('base64');
 
@@ -226,8 +230,8 @@ export const ledgerRoutes: Route[] = [
     query: cursorQuery,
     responses: { 200: { description: 'A page of tables', schema: pageOf(tableView) } },
     async handle({ deps, tenant, query }) {
-      const page = await ledgerOf(deps).documents.listTables(tenant, { after: query.cursor ?? null, limit: query.limit });
-      return { status: 200, body: { items: page.items, nextCursor: page.next } };
+      const page = await ledgerOf(deps).documents.listTables(tenant, pageIn(query));
+      return { status: 200, body: pageOut(page) };
     },
   }),
   defineRoute({
@@ -245,8 +249,8 @@ export const ledgerRoutes: Route[] = [
     params: tableParams, query: cursorQuery,
     responses: { 200: { description: 'A page of documents', schema: pageOf(documentView) } },
     async handle({ deps, tenant, params, query }) {
-      const page = await ledgerOf(deps).documents.list(tenant, params.table, { after: query.cursor ?? null, limit: query.limit });
-      return { status: 200, body: { items: page.items, nextCursor: page.next } };
+      const page = await ledgerOf(deps).documents.list(tenant, params.table, pageIn(query));
+      return { status: 200, body: pageOut(page) };
     },
   }),
   defineRoute({
@@ -319,8 +323,8 @@ export const ledgerRoutes: Route[] = [
     query: cursorQuery,
     responses: { 200: { description: 'A page of accounts', schema: pageOf(accountView) } },
     async handle({ deps, tenant, query }) {
-      const page = await ledgerOf(deps).accounts.list(tenant, { after: query.cursor ?? null, limit: query.limit });
-      return { status: 200, body: { items: page.items, nextCursor: page.next } };
+      const page = await ledgerOf(deps).accounts.list(tenant, pageIn(query));
+      return { status: 200, body: pageOut(page) };
     },
   }),
   defineRoute({

@@ -1,13 +1,9 @@
 // The SQLite LedgerStore: the shared contract on a file and in memory, plus what only a file has —
 // durability settings, persistence across reopen, atomic batches, two connections writing one log,
 // tampering found by the audit, and no acknowledged entry lost when the writer is killed with SIGKILL.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SqliteLedgerStore } from '../../src/storage/sqlite/ledger-store.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
@@ -19,12 +15,10 @@ import { verifyConsistency, verifyInclusion } from '../../src/ledger/verify.ts';
 import { leafHash } from '../../src/ledger/hash.ts';
 import { runLedgerStoreContract } from '../ledger/store-contract.ts';
 import { entryOf, hex } from '../ledger/helpers.ts';
+import { runUntilKilled, tempBase } from './sqlite-helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const base = mkdtempSync(join(tmpdir(), 'cairn-ledger-'));
-after(() => rmSync(base, { recursive: true, force: true }));
-let seq = 0;
-const freshPath = (): string => join(base, `db-${++seq}`, 'ledger.db');
+const { freshDir } = tempBase('cairn-ledger-');
+const freshPath = (): string => join(freshDir(), 'ledger.db');
 
 runLedgerStoreContract('sqlite (file)', async () => SqliteLedgerStore.open(freshPath()));
 runLedgerStoreContract('sqlite (:memory:)', async () => SqliteLedgerStore.open(':memory:'));
@@ -114,28 +108,13 @@ describe('SqliteLedgerStore', () => {
 
   it('keeps every acknowledged entry, and a tree that verifies, when the writer is killed with SIGKILL', { timeout: 120_000 }, async () => {
     const path = freshPath();
-    const fixture = join(ROOT, 'test/ledger/fixtures/append-until-killed.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const acked = new Map<number, number>(); // index → seq
     let checkpoints = 0;
-    let stderr = '';
-    let pending = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      // Only complete lines count as acknowledgements.
-      const lines = (pending + s).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^ack (\d+) (\d+)$/.exec(line);
-        if (m) acked.set(Number(m[1]), Number(m[2]));
-        if (line.startsWith('checkpoint ')) checkpoints++;
-      }
-      if (acked.size >= 3000 && checkpoints >= 2 && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const signal = await new Promise<NodeJS.Signals | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (_code, sig) => resolve(sig));
-    });
+    const { signal, stderr } = await runUntilKilled('test/ledger/fixtures/append-until-killed.ts', path, (line) => {
+      const m = /^ack (\d+) (\d+)$/.exec(line);
+      if (m) acked.set(Number(m[1]), Number(m[2]));
+      if (line.startsWith('checkpoint ')) checkpoints++;
+    }, () => acked.size >= 3000 && checkpoints >= 2);
     assert.equal(signal, 'SIGKILL', `the writer ended on its own; stderr:\n${stderr}`);
     assert.ok(acked.size >= 3000);
 

@@ -1,13 +1,10 @@
 // The ledger's state on SQLite and the node's ledger files: the StateStore contract, the key file,
 // ledger tables beside the SqliteDriver's in one file, verification finding one flipped byte in the
 // database file, and transfers that survive kill -9 exactly once.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SqliteStateStore } from '../../src/storage/sqlite/state-store.ts';
 import { SqliteLedgerStore } from '../../src/storage/sqlite/ledger-store.ts';
@@ -18,12 +15,9 @@ import { parseVerifierKey } from '../../src/ledger/note.ts';
 import { LEDGER_DB_FILE, LEDGER_KEY_FILE, loadLedgerKey, openNodeLedger } from '../../src/node/ledger.ts';
 import { runStateStoreContract } from '../ledger/state-contract.ts';
 import { signer, ORIGIN } from '../ledger/service-helpers.ts';
+import { runUntilKilled, tempBase } from './sqlite-helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const base = mkdtempSync(join(tmpdir(), 'cairn-state-'));
-after(() => rmSync(base, { recursive: true, force: true }));
-let seq = 0;
-const freshDir = (): string => join(base, `d${++seq}`);
+const { freshDir } = tempBase('cairn-state-');
 
 runStateStoreContract('sqlite (file)', async () => SqliteStateStore.open(join(freshDir(), 'state.db')));
 runStateStoreContract('sqlite (:memory:)', async () => SqliteStateStore.open(':memory:'));
@@ -175,25 +169,11 @@ describe('verification of the database file', () => {
 describe('transfers and kill -9', () => {
   it('keep every acknowledged transfer exactly once, and a state that verifies', { timeout: 120_000 }, async () => {
     const dir = freshDir();
-    const fixture = join(ROOT, 'test/ledger/fixtures/transfer-until-killed.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const acked = new Map<string, number>();
-    let stderr = '';
-    let pending = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      const lines = (pending + s).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^ack (t-\d+) (\d+)$/.exec(line);
-        if (m) acked.set(m[1] as string, Number(m[2]));
-      }
-      if (acked.size >= 600 && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const signal = await new Promise<NodeJS.Signals | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (_code, sig) => resolve(sig));
-    });
+    const { signal, stderr } = await runUntilKilled('test/ledger/fixtures/transfer-until-killed.ts', dir, (line) => {
+      const m = /^ack (t-\d+) (\d+)$/.exec(line);
+      if (m) acked.set(m[1] as string, Number(m[2]));
+    }, () => acked.size >= 600);
     assert.equal(signal, 'SIGKILL', `the writer ended on its own; stderr:\n${stderr}`);
 
     const { service } = await openNodeLedger(dir, { origin: 'cairn.test/crash' });

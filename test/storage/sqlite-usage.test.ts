@@ -1,10 +1,8 @@
 // Metering on the SQLite driver, beyond the shared conformance suite: migration 2 upgrades a
 // schema-1 database (backfilling the usage fields and seeding the roll-ups from rows already there),
 // and rebuildUsage repairs roll-ups that were changed behind the driver's back.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDriver } from '../../src/storage/sqlite/driver.ts';
@@ -12,9 +10,9 @@ import { MIGRATIONS, applyMigrations, schemaVersion } from '../../src/storage/sq
 import { makeVersion } from './conformance/helpers.ts';
 import { randomRecords } from './conformance/usage.ts';
 import { functionConfigSchema } from '../../src/config/schema.ts';
+import { tempBase } from './sqlite-helpers.ts';
 
-const base = mkdtempSync(join(tmpdir(), 'cairn-sqlite-usage-'));
-after(() => rmSync(base, { recursive: true, force: true }));
+const { base } = tempBase('cairn-sqlite-usage-');
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 4, 1);
 

@@ -1,23 +1,17 @@
 // The SQLite driver: the shared conformance suite on a file and in memory, plus what only a file
 // database has — persistence across reopen, schema version checks, and durability under SIGKILL.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SqliteDriver } from '../../src/storage/sqlite/driver.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, applyMigrations, schemaVersion } from '../../src/storage/sqlite/migrations.ts';
 import { runStorageConformance } from './conformance.ts';
 import { assertBytes, collect, makeInvocation, makeVersion, rejectsWithCode } from './conformance/helpers.ts';
+import { runUntilKilled, tempBase } from './sqlite-helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const base = mkdtempSync(join(tmpdir(), 'cairn-sqlite-'));
-after(() => rmSync(base, { recursive: true, force: true }));
-let seq = 0;
-const freshPath = (): string => join(base, `db-${++seq}`, 'cairn.db');
+const { freshDir } = tempBase('cairn-sqlite-');
+const freshPath = (): string => join(freshDir(), 'cairn.db');
 
 runStorageConformance('sqlite (file)', async () => SqliteDriver.open(freshPath()));
 runStorageConformance('sqlite (:memory:)', async () => SqliteDriver.open(':memory:'));
@@ -116,26 +110,11 @@ describe('SqliteDriver', () => {
 
   it('keeps every acknowledged write when the writing process is killed with SIGKILL', { timeout: 120_000 }, async () => {
     const path = freshPath();
-    const fixture = join(ROOT, 'test/storage/fixtures/append-until-killed.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: number[] = [];
-    let stderr = '';
-    let pending = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      // Only complete lines count as acknowledgements.
-      const lines = (pending + s).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^ack (\d+)$/.exec(line);
-        if (m) acked.push(Number(m[1]));
-      }
-      if (acked.length >= 150 && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const signal = await new Promise<NodeJS.Signals | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (_code, sig) => resolve(sig));
-    });
+    const { signal, stderr } = await runUntilKilled('test/storage/fixtures/append-until-killed.ts', path, (line) => {
+      const m = /^ack (\d+)$/.exec(line);
+      if (m) acked.push(Number(m[1]));
+    }, () => acked.length >= 150);
     assert.equal(signal, 'SIGKILL', `the writer ended on its own; stderr:\n${stderr}`);
     assert.ok(acked.length >= 150);
     assert.deepEqual(acked, acked.map((_, i) => i), 'acks are consecutive from 0');

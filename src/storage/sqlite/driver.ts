@@ -2,9 +2,7 @@
 //
 // better-sqlite3 is synchronous, so a method's promise settles only after SQLite has committed (and,
 // with the PRAGMAs below, fsynced) its transaction: "resolved" means "durable", as the contract asks.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type {
   DeploymentRecord, FunctionRecord, InvocationInput, InvocationRecord, KvEntry, KvListResult, LogInput, LogRecord,
   Page, PageOptions, SecretRecord, StorageDriver, TenantRecord, TokenRecord, UsageGranularity, UsageQuery, UsageRebuildResult,
@@ -13,6 +11,7 @@ import type {
 import { StorageError } from '../errors.ts';
 import { KV_LIST_DEFAULT, KV_LIST_MAX, clampLimit, decodeCursor, encodeCursor, prefixUpperBound, toPage } from '../pagination.ts';
 import { applyMigrations, assertSchemaKnown } from './migrations.ts';
+import { openDatabase } from './connection.ts';
 
 const FUNCTION_COLS = 'tenant, name, current_version AS currentVersion, created_at AS createdAt, updated_at AS updatedAt';
 const VERSION_COLS = 'tenant, function, id, number, created_at AS createdAt, size, sha256, config, actor';
@@ -81,15 +80,7 @@ export class SqliteDriver implements StorageDriver {
 
   /** Opens (creating if needed) the database at `path`, or an in-memory one for ':memory:'. Call migrate() before use. */
   static open(path: string): SqliteDriver {
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    try {
-      for (const p of PRAGMAS) db.pragma(p);
-      assertSchemaKnown(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openDatabase(path, PRAGMAS, (conn) => { assertSchemaKnown(conn); });
     return new SqliteDriver(db, path);
   }
 

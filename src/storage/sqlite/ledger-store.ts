@@ -15,12 +15,11 @@
 // Like the SqliteDriver, this store is synchronous underneath: a promise settles only after SQLite
 // has committed. The Ledger's group commit (one transaction per batch) is what keeps the number of
 // fsyncs, and the event-loop time they block, low.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { LedgerError } from '../../ledger/errors.ts';
 import { type AppendBatch, type LedgerStore, type StoredCheckpoint, checkAppendBatch, checkEntryRange } from '../../ledger/store.ts';
 import type { NodeId } from '../../ledger/tree.ts';
+import { openDatabase } from './connection.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_entries (
@@ -88,15 +87,7 @@ export class SqliteLedgerStore implements LedgerStore {
 
   /** Opens (creating if needed) the ledger tables in the database at `path`, or in memory for ':memory:'. */
   static open(path: string): SqliteLedgerStore {
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    try {
-      for (const p of PRAGMAS) db.pragma(p);
-      db.exec(SCHEMA);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openDatabase(path, PRAGMAS, (conn) => { conn.exec(SCHEMA); });
     return new SqliteLedgerStore(db, path);
   }
 

@@ -9,14 +9,13 @@
 // so this connection runs synchronous=NORMAL: a power cut may lose its last commits (rows and
 // watermark together, never one without the other), never the log's. `value` is JSON text, so
 // SQL can look inside it: json_extract(value, '$.data.status').
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { JsonValue } from '../../ledger/jcs.ts';
 import { canonicalize } from '../../ledger/jcs.ts';
 import { LedgerError } from '../../ledger/errors.ts';
 import { type StateCommit, type StateRow, type StateStore, checkStateCommit } from '../../ledger/state.ts';
 import { prefixUpperBound } from '../pagination.ts';
+import { openDatabase } from './connection.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_state (
@@ -74,15 +73,7 @@ export class SqliteStateStore implements StateStore {
 
   /** Opens (creating if needed) the state tables in the database at `path`, or in memory for ':memory:'. */
   static open(path: string): SqliteStateStore {
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    try {
-      for (const p of PRAGMAS) db.pragma(p);
-      db.exec(SCHEMA);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openDatabase(path, PRAGMAS, (conn) => { conn.exec(SCHEMA); });
     return new SqliteStateStore(db, path);
   }
 

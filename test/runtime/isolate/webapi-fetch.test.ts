@@ -2,22 +2,11 @@
 // errors, aborts, data: URLs handled in the isolate, and release() while a fetch is in flight.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import ivm from 'isolated-vm';
-import { installWebApis, type WebApiHost } from '../../../src/runtime/isolate/webapi.ts';
+import type { WebApiHost } from '../../../src/runtime/isolate/webapi.ts';
+import { setup } from './harness.ts';
 
 type HostRequest = Parameters<WebApiHost['fetch']>[0];
 type HostResponse = Awaited<ReturnType<WebApiHost['fetch']>>;
-
-async function setup(fetchImpl: WebApiHost['fetch']) {
-  const isolate = new ivm.Isolate({ memoryLimit: 128 });
-  const context = await isolate.createContext();
-  const handle = await installWebApis(isolate, context, { log: () => {}, fetch: fetchImpl, uncaught: () => {} });
-  return {
-    handle,
-    run: <T = unknown>(code: string) => context.eval(code, { promise: true, copy: true }) as Promise<T>,
-    close: () => { handle.release(); if (!isolate.isDisposed) isolate.dispose(); },
-  };
-}
 
 test('fetch() hands the request to host.fetch and builds the Response from its answer', async () => {
   const seen: HostRequest[] = [];

@@ -2,20 +2,7 @@
 // use), stream bodies, piping, byte streams, tee, and the encoding streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import ivm from 'isolated-vm';
-import { installWebApis } from '../../../src/runtime/isolate/webapi.ts';
-
-async function setup() {
-  const isolate = new ivm.Isolate({ memoryLimit: 128 });
-  const context = await isolate.createContext();
-  const handle = await installWebApis(isolate, context, {
-    log: () => {}, fetch: async () => { throw new Error('no network'); }, uncaught: () => {},
-  });
-  return {
-    run: <T = unknown>(code: string) => context.eval(code, { promise: true, copy: true }) as Promise<T>,
-    close: () => { handle.release(); if (!isolate.isDisposed) isolate.dispose(); },
-  };
-}
+import { setup } from './harness.ts';
 
 test('a ReadableStream body is read in order and is the body stream itself', async () => {
   const t = await setup();

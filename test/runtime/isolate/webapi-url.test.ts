@@ -3,20 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import ivm from 'isolated-vm';
-import { installWebApis } from '../../../src/runtime/isolate/webapi.ts';
-
-async function setup() {
-  const isolate = new ivm.Isolate({ memoryLimit: 128 });
-  const context = await isolate.createContext();
-  const handle = await installWebApis(isolate, context, {
-    log: () => {}, fetch: async () => { throw new Error('no network'); }, uncaught: () => {},
-  });
-  return {
-    context,
-    close: () => { handle.release(); if (!isolate.isDisposed) isolate.dispose(); },
-  };
-}
+import { setup } from './harness.ts';
 
 const PARTS = `(u) => u === null ? null : [u.href, u.origin, u.protocol, u.host, u.hostname, u.port, u.pathname, u.search, u.hash, [...u.searchParams]]`;
 

@@ -2,32 +2,8 @@
 // hook, console formatting, timers, error reporting and the lazily loaded modules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import ivm from 'isolated-vm';
-import { installWebApis, prepareWebApis, type WebApiHost } from '../../../src/runtime/isolate/webapi.ts';
-
-async function setup(overrides: Partial<WebApiHost> = {}) {
-  const isolate = new ivm.Isolate({ memoryLimit: 128 });
-  const context = await isolate.createContext();
-  const logs: Array<[string, string]> = [];
-  const uncaught: string[] = [];
-  let onUncaught: (() => void) | null = null;
-  const handle = await installWebApis(isolate, context, {
-    log: (level, message) => logs.push([level, message]),
-    fetch: overrides.fetch ?? (async () => { throw new Error('no network in tests'); }),
-    uncaught: (m) => { uncaught.push(m); onUncaught?.(); },
-  });
-  return {
-    isolate, context, handle, logs, uncaught,
-    run: <T = unknown>(code: string) => context.eval(code, { promise: true, copy: true }) as Promise<T>,
-    /** Resolves once host.uncaught has been called `n` times in total. */
-    uncaughtCount: (n: number) => new Promise<void>((resolve) => {
-      const check = () => { if (uncaught.length >= n) { onUncaught = null; resolve(); } };
-      onUncaught = check;
-      check();
-    }),
-    close: () => { handle.release(); if (!isolate.isDisposed) isolate.dispose(); },
-  };
-}
+import { prepareWebApis } from '../../../src/runtime/isolate/webapi.ts';
+import { setup } from './harness.ts';
 
 const MIN_COMMON_INTERFACES = [
   'AbortController', 'AbortSignal', 'Event', 'EventTarget', 'CustomEvent', 'ErrorEvent', 'PromiseRejectionEvent',

@@ -23,19 +23,27 @@ function chunkBytes(chunk: any): Uint8Array {
   return v;
 }
 
+/**
+ * A TransformStream that pushes each chunk into the engine `make` returns and finishes it on flush;
+ * the engine hands its output to `emit`, which enqueues it on the readable side.
+ */
+function engineTransform(make: (emit: (data: Uint8Array) => void) => any): any {
+  let controller: any = null;
+  const engine = make((data: Uint8Array) => controller.enqueue(data));
+  return new TransformStream({
+    start(c: any) { controller = c; },
+    transform(chunk: any) { engine.push(chunkBytes(chunk)); },
+    flush() { engine.finish(); },
+  });
+}
+
 export class CompressionStream {
   get [Symbol.toStringTag](): string { return 'CompressionStream'; }
   #transform: any;
   constructor(format: any) {
     requireArgs(arguments.length, 1, "'CompressionStream' constructor");
     const f = checkFormat(format, 'CompressionStream');
-    let controller: any = null;
-    const engine = lib().compressor(f, (data: Uint8Array) => controller.enqueue(data));
-    this.#transform = new TransformStream({
-      start(c: any) { controller = c; },
-      transform(chunk: any) { engine.push(chunkBytes(chunk)); },
-      flush() { engine.finish(); },
-    });
+    this.#transform = engineTransform((emit) => lib().compressor(f, emit));
   }
   get readable(): any { return this.#transform.readable; }
   get writable(): any { return this.#transform.writable; }
@@ -47,13 +55,7 @@ export class DecompressionStream {
   constructor(format: any) {
     requireArgs(arguments.length, 1, "'DecompressionStream' constructor");
     const f = checkFormat(format, 'DecompressionStream');
-    let controller: any = null;
-    const engine = lib().decompressor(f, (data: Uint8Array) => controller.enqueue(data));
-    this.#transform = new TransformStream({
-      start(c: any) { controller = c; },
-      transform(chunk: any) { engine.push(chunkBytes(chunk)); },
-      flush() { engine.finish(); },
-    });
+    this.#transform = engineTransform((emit) => lib().decompressor(f, emit));
   }
   get readable(): any { return this.#transform.readable; }
   get writable(): any { return this.#transform.writable; }
