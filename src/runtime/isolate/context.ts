@@ -2,7 +2,7 @@
 // module, its env, and the dispatcher. Used by the isolated-vm engine and, unchanged, by the
 // conformance adapter, so the tests see exactly what a deployed function sees.
 import ivm from 'isolated-vm';
-import { installWebApis, type WebApiHandle } from './webapi.ts';
+import { installWebApisSync, type WebApiHandle } from './webapi.ts';
 import { DISPATCH_SOURCE } from './dispatch-source.ts';
 import type { EnvSpec, HostHooks, InvocationInput, InvokeResult, ResponseSink } from './types.ts';
 
@@ -37,10 +37,16 @@ function pairs(flat: string[]): Array<[string, string]> {
   return out;
 }
 
+// Hooks of a context that belongs to no function yet: nothing can run in it before load() anyway.
+const UNBOUND: HostHooks = {
+  log: () => {},
+  call: () => Promise.reject(new Error('this context is not bound to a function')),
+};
+
 export class FunctionContext {
   readonly context: ivm.Context;
   readonly #isolate: ivm.Isolate;
-  readonly #hooks: HostHooks;
+  #hooks: HostHooks;
   readonly #webapi: WebApiHandle;
   readonly #invocations = new Map<string, Invocation>();
   #current: string | null = null;
@@ -54,19 +60,27 @@ export class FunctionContext {
     this.#webapi = webapi;
   }
 
-  static async create(isolate: ivm.Isolate, opts: { hooks: HostHooks }): Promise<FunctionContext> {
-    const context = await isolate.createContext();
+  /** `hooks` may come later through bind(): a context can be prepared before it knows its function (a spare). */
+  static async create(isolate: ivm.Isolate, opts: { hooks?: HostHooks } = {}): Promise<FunctionContext> {
+    // Synchronous calls: no hand-offs to an isolate thread (see load()).
+    const context = isolate.createContextSync();
     let self: FunctionContext | null = null;
-    const webapi = await installWebApis(isolate, context, {
-      log: (level, message) => opts.hooks.log(self?.currentInvocation ?? null, level, message),
+    const hooks = (): HostHooks => (self ? self.#hooks : UNBOUND);
+    const webapi = installWebApisSync(isolate, context, {
+      log: (level, message) => hooks().log(self?.currentInvocation ?? null, level, message),
       fetch: async (req) => {
-        const r = await opts.hooks.call(self?.currentInvocation ?? null, '__fetch', 'fetch', [req]);
+        const r = await hooks().call(self?.currentInvocation ?? null, '__fetch', 'fetch', [req]);
         return r as { status: number; statusText: string; headers: Array<[string, string]>; body: Uint8Array };
       },
-      uncaught: (message) => opts.hooks.log(self?.currentInvocation ?? null, 'error', 'Uncaught ' + message),
+      uncaught: (message) => hooks().log(self?.currentInvocation ?? null, 'error', 'Uncaught ' + message),
     });
-    self = new FunctionContext(isolate, context, opts.hooks, webapi);
+    self = new FunctionContext(isolate, context, opts.hooks ?? UNBOUND, webapi);
     return self;
+  }
+
+  /** Gives a prepared context the host hooks of the instance it becomes (before load()). */
+  bind(hooks: HostHooks): void {
+    this.#hooks = hooks;
   }
 
   /**
@@ -78,17 +92,20 @@ export class FunctionContext {
   }
 
   /** Compiles and evaluates the function's ES module (no imports: it is one bundle) and prepares `env`. */
-  async load(code: string, env: EnvSpec, filename = 'function.js'): Promise<void> {
-    const module = await this.#isolate.compileModule(code, { filename: 'file:///' + filename });
-    await module.instantiate(this.context, (specifier) => {
+  // Loading uses isolated-vm's synchronous calls: each asynchronous one is a hand-off to an isolate
+  // thread and back, and a dozen of them were most of a cold start. Top-level code is bounded by
+  // `topLevelMs` (it could loop forever like any other code).
+  async load(code: string, env: EnvSpec, filename = 'function.js', topLevelMs = 5000): Promise<void> {
+    const module = this.#isolate.compileModuleSync(code, { filename: 'file:///' + filename });
+    module.instantiateSync(this.context, (specifier) => {
       throw new Error(`import of "${specifier}" is not available: bundle the function (cairn deploy does) so it has no imports`);
     });
-    await module.evaluate({ promise: true } as never);
+    module.evaluateSync({ timeout: topLevelMs });
     const g = this.context.global;
     const hooks = this.#hooks;
-    await g.set('__cairn_ns', module.namespace.derefInto());
-    await g.set('__cairn_env', new ivm.ExternalCopy(env).copyInto());
-    await g.set('__cairn_call', new ivm.Reference(async (id: string | null, binding: string, op: string, args: unknown[]) => {
+    g.setSync('__cairn_ns', module.namespace.derefInto());
+    g.setSync('__cairn_env', new ivm.ExternalCopy(env).copyInto());
+    g.setSync('__cairn_call', new ivm.Reference(async (id: string | null, binding: string, op: string, args: unknown[]) => {
       try {
         return await hooks.call(id, binding, op, args);
       } catch (err) {
@@ -96,18 +113,18 @@ export class FunctionContext {
         return { __error: true, name: e?.name === 'TypeError' ? 'TypeError' : 'Error', message: String(e?.message ?? err) };
       }
     }));
-    await g.set('__cairn_result', new ivm.Reference((id: string, result: DispatchResult) => {
+    g.setSync('__cairn_result', new ivm.Reference((id: string, result: DispatchResult) => {
       this.#invocations.get(id)?.resolve(result);
     }));
-    await g.set('__cairn_chunk', new ivm.Reference(async (id: string, bytes: Uint8Array, head: [number, string, string[]] | null) => {
+    g.setSync('__cairn_chunk', new ivm.Reference(async (id: string, bytes: Uint8Array, head: [number, string, string[]] | null) => {
       const inv = this.#invocations.get(id);
       if (!inv) return false;
       if (head) this.#sendHead(inv, head);
       return (await inv.sink.chunk(bytes)) !== false;
     }));
-    const pair = (await this.context.eval(DISPATCH_SOURCE, { reference: true, filename: 'cairn:dispatch' })) as ivm.Reference<any>;
-    this.#dispatch = (await pair.get(0, { reference: true })) as ivm.Reference<any>;
-    this.#settle = (await pair.get(1, { reference: true })) as ivm.Reference<any>;
+    const pair = this.context.evalSync(DISPATCH_SOURCE, { reference: true, filename: 'cairn:dispatch' }) as ivm.Reference<any>;
+    this.#dispatch = pair.getSync(0, { reference: true }) as ivm.Reference<any>;
+    this.#settle = pair.getSync(1, { reference: true }) as ivm.Reference<any>;
     pair.release();
   }
 
@@ -207,6 +224,6 @@ export class FunctionContext {
   }
 }
 
-export function createFunctionContext(isolate: ivm.Isolate, opts: { hooks: HostHooks }): Promise<FunctionContext> {
+export function createFunctionContext(isolate: ivm.Isolate, opts: { hooks?: HostHooks } = {}): Promise<FunctionContext> {
   return FunctionContext.create(isolate, opts);
 }

@@ -17,31 +17,55 @@ export interface IsolatedVmEngineOptions {
    * keeps the default (isolate threads) so that its own thread stays responsive.
    */
   syncDispatch?: boolean;
+  /**
+   * Prepared isolates (web APIs installed, no function yet) kept per memory limit, so a cold start
+   * only loads the function's module. Filled after the first instance of a size; default 1.
+   */
+  spares?: number;
+}
+
+interface Spare { isolate: ivm.Isolate; ctx: FunctionContext }
+
+function newIsolate(memoryMb: number): ivm.Isolate {
+  return new ivm.Isolate({
+    memoryLimit: memoryMb,
+    onCatastrophicError: (message) => {
+      // V8 lost control of this isolate; the process is no longer trustworthy. In a sandbox
+      // process the node notices the exit and replaces the process.
+      console.error(`cairn: catastrophic isolate error (${message}); exiting`);
+      process.abort();
+    },
+  });
 }
 
 export class IsolatedVmEngine implements Engine {
   readonly name = 'isolated-vm';
   readonly #instances = new Set<IsolatedVmInstance>();
   readonly #sync: boolean;
+  readonly #spareTarget: number;
+  readonly #spares = new Map<number, Spare[]>();
+  readonly #refilling = new Set<number>();
+  #closed = false;
+  #spareHits = 0;
+  #spareMisses = 0;
 
   constructor(opts: IsolatedVmEngineOptions = {}) {
     this.#sync = opts.syncDispatch ?? false;
+    this.#spareTarget = opts.spares ?? 1;
   }
 
   async createInstance(spec: InstanceSpec, hooks: HostHooks): Promise<Instance> {
     const started = performance.now();
-    const isolate = new ivm.Isolate({
-      memoryLimit: spec.limits.memoryMb,
-      onCatastrophicError: (message) => {
-        // V8 lost control of this isolate; the process is no longer trustworthy. In a sandbox
-        // process the node notices the exit and replaces the process.
-        console.error(`cairn: catastrophic isolate error (${message}); exiting`);
-        process.abort();
-      },
-    });
-    let ctx: FunctionContext | null = null;
+    const mb = spec.limits.memoryMb;
+    const spare = this.#spares.get(mb)?.pop();
+    if (spare) this.#spareHits++;
+    else this.#spareMisses++;
+    const isolate = spare?.isolate ?? newIsolate(mb);
+    let ctx: FunctionContext | null = spare?.ctx ?? null;
+    setImmediate(() => this.#refill(mb));
     try {
-      ctx = await createFunctionContext(isolate, { hooks });
+      if (ctx) ctx.bind(hooks);
+      else ctx = await createFunctionContext(isolate, { hooks });
       await ctx.load(spec.code, spec.env, `${spec.function}/${spec.version}.js`);
     } catch (err) {
       ctx?.release();
@@ -53,7 +77,49 @@ export class IsolatedVmEngine implements Engine {
     return instance;
   }
 
+  /** Tops up the prepared isolates of one memory size, one at a time, off the request path. */
+  #refill(mb: number): void {
+    if (this.#closed || this.#refilling.has(mb) || (this.#spares.get(mb)?.length ?? 0) >= this.#spareTarget) return;
+    this.#refilling.add(mb);
+    const isolate = newIsolate(mb);
+    createFunctionContext(isolate).then(
+      (ctx) => {
+        this.#refilling.delete(mb);
+        if (this.#closed) {
+          ctx.release();
+          isolate.dispose();
+          return;
+        }
+        const list = this.#spares.get(mb) ?? [];
+        list.push({ isolate, ctx });
+        this.#spares.set(mb, list);
+        this.#refill(mb);
+      },
+      () => {
+        this.#refilling.delete(mb);
+        if (!isolate.isDisposed) isolate.dispose();
+      },
+    );
+  }
+
+  /** Prepared isolates waiting per memory size (for tests and metrics). */
+  spareCount(memoryMb: number): number {
+    return this.#spares.get(memoryMb)?.length ?? 0;
+  }
+
+  /** Cold starts served by a prepared isolate (hits) or by a new one (misses). */
+  spareStats(): { hits: number; misses: number } {
+    return { hits: this.#spareHits, misses: this.#spareMisses };
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
+    for (const list of this.#spares.values()) {
+      for (const s of list.splice(0)) {
+        s.ctx.release();
+        if (!s.isolate.isDisposed) s.isolate.dispose();
+      }
+    }
     await Promise.all([...this.#instances].map((i) => i.dispose()));
   }
 }
