@@ -206,11 +206,14 @@ export class Scheduler implements Invoker {
     }
     void this.snapshot().then((rows) => {
       const m = this.#deps.metrics.instances;
+      const q = this.#deps.metrics.poolQueue;
       m.reset();
+      q.reset();
       for (const r of rows) {
         m.inc({ function: r.function, state: 'busy' }, r.busy);
         m.inc({ function: r.function, state: 'idle' }, r.instances - r.busy);
         m.inc({ function: r.function, state: 'starting' }, r.starting);
+        q.inc({ function: r.function }, r.queued);
       }
     });
   }

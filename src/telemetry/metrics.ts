@@ -13,6 +13,7 @@ export class Metrics {
   readonly coldStarts = new Counter({ name: 'cairn_cold_starts_total', help: 'Invocations that waited for a new instance.', labelNames: ['function'] as const, registers: [this.registry] });
   readonly coldStartSeconds = new Histogram({ name: 'cairn_instance_start_seconds', help: 'Time to start an instance (isolate, globals, module).', labelNames: ['function'] as const, buckets: [0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
   readonly errors = new Counter({ name: 'cairn_invocation_errors_total', help: 'Invocations the platform ended or refused, by code.', labelNames: ['function', 'version', 'code'] as const, registers: [this.registry] });
+  readonly poolQueue = new Gauge({ name: 'cairn_pool_queue_depth', help: 'Invocations waiting for a free instance, per function.', labelNames: ['function'] as const, registers: [this.registry] });
   readonly instances = new Gauge({ name: 'cairn_instances', help: 'Function instances by state.', labelNames: ['function', 'state'] as const, registers: [this.registry] });
   readonly sandboxExits = new Counter({ name: 'cairn_sandbox_process_exits_total', help: 'Sandbox processes that exited unexpectedly.', registers: [this.registry] });
   // Metering (as billed: the usage records' quantities, counted when each invocation ends).
