@@ -81,6 +81,26 @@ export function runEngineSuite(name: string, make: () => Engine): void {
       await inst.dispose();
     });
 
+    it('CPU used by later invocations is not charged to an earlier one still in waitUntil', async () => {
+      const code = `export default { fetch(req, env, ctx) {
+        if (req.url.endsWith('/slow-wait')) { ctx.waitUntil(new Promise((r) => setTimeout(r, 1500))); return new Response('waiting'); }
+        const end = Date.now() + 20; while (Date.now() < end) {}
+        return new Response('busy');
+      } };`;
+      const inst = await engine.createInstance(spec(code, { limits: { cpuMs: 50, timeoutMs: 5000 } }), recordingHooks());
+      const first = await inst.invoke(input('/slow-wait'), collector().sink);
+      // Five invocations of ~20 ms CPU each while the first one's waitUntil is pending: 100 ms in
+      // all, more than its 50 ms limit, but none of it is the first invocation's.
+      for (let i = 0; i < 5; i++) {
+        const c = collector();
+        await inst.invoke(input('/work'), c.sink);
+        assert.equal(c.result.body, 'busy');
+      }
+      assert.equal(inst.broken, false);
+      await first.waitUntil;
+      await inst.dispose();
+    });
+
     it('a non-Response result is a clear error', async () => {
       const inst = await engine.createInstance(spec(`export default { fetch() { return 'text'; } };`), recordingHooks());
       await assert.rejects(inst.invoke(input(), collector().sink), (e: unknown) => e instanceof InvocationError && e.code === 'bad-response');

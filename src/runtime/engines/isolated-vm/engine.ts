@@ -6,7 +6,7 @@ import ivm from 'isolated-vm';
 import { createFunctionContext, FunctionContext, FunctionError, SyncTimeoutError } from '../../isolate/context.ts';
 import type { HostHooks, InvocationInput, ResponseSink } from '../../isolate/types.ts';
 import { InvocationError, type Engine, type Instance, type InstanceInvokeResult, type InstanceSpec } from '../types.ts';
-import { Watchdog } from './watchdog.ts';
+import { Watchdog, type Watched } from './watchdog.ts';
 
 const watchdog = new Watchdog();
 
@@ -155,7 +155,7 @@ class IsolatedVmInstance implements Instance {
     const limits = this.#spec.limits;
     const startCpu = isolate.cpuTime;
     const deadline = performance.now() + limits.timeoutMs;
-    const unwatch = watchdog.watch({
+    const watched: Watched = {
       cpuNs: () => isolate.cpuTime,
       startCpuNs: startCpu,
       cpuLimitNs: BigInt(limits.cpuMs) * 1_000_000n,
@@ -164,13 +164,17 @@ class IsolatedVmInstance implements Instance {
         this.#tripped = reason;
         this.#kill();
       },
-    });
+    };
+    const unwatch = watchdog.watch(watched);
     try {
       // The synchronous part may take at most the CPU limit plus slack for being descheduled;
       // past that it is a CPU-limit breach (the watchdog cannot run while this thread is busy).
       const syncMs = this.#sync ? Math.min(limits.timeoutMs, limits.cpuMs * 2 + 10) : undefined;
       const r = await this.#ctx.invoke(input, sink, syncMs);
       const cpuMs = this.#cpuSince(startCpu);
+      // The response is out and the slot goes back to the pool: from now on the isolate's CPU may
+      // be the next invocation's, so waitUntil work is held to the wall-clock deadline only.
+      watched.cpuLimitNs = null;
       const waitUntil = r.waitUntil.finally(unwatch);
       return { cpuMs, waitUntil };
     } catch (err) {

@@ -6,7 +6,8 @@
 export interface Watched {
   cpuNs(): bigint;
   startCpuNs: bigint;
-  cpuLimitNs: bigint;
+  /** null: wall time only (after the response, when the isolate's CPU may be another invocation's). */
+  cpuLimitNs: bigint | null;
   deadline: number;
   trip(reason: 'cpu-limit' | 'timeout'): void;
 }
@@ -41,7 +42,7 @@ export class Watchdog {
     for (const w of this.#watched) {
       let reason: 'cpu-limit' | 'timeout' | null = null;
       try {
-        if (w.cpuNs() - w.startCpuNs > w.cpuLimitNs) reason = 'cpu-limit';
+        if (w.cpuLimitNs !== null && w.cpuNs() - w.startCpuNs > w.cpuLimitNs) reason = 'cpu-limit';
       } catch {
         reason = null; // isolate already gone; its invocation is failing on its own
       }
