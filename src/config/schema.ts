@@ -42,6 +42,17 @@ export const bindingSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ledger') }).strict(),
 ]);
 
+/**
+ * Canary analysis after a deploy (telemetry/canary.ts): for `windowMs` the new version's error rate
+ * and latency are compared with the previous version's baseline; with `autoRollback` an anomalous
+ * version is rolled back (actor `system:canary`). No default object, so configs without it keep
+ * their version ids.
+ */
+export const canarySchema = z.object({
+  autoRollback: z.boolean().default(false),
+  windowMs: z.number().int().min(1000).max(24 * 3600 * 1000).default(5 * 60 * 1000),
+}).strict();
+
 export const authSchema = z.object({ mode: z.enum(['public']).default('public') }).strict();
 
 export const functionConfigSchema = z.object({
@@ -54,6 +65,7 @@ export const functionConfigSchema = z.object({
   vars: z.record(envName, z.string().max(64 * 1024)).default({}),
   secrets: z.array(envName).max(256).default([]),
   bindings: z.record(envName, bindingSchema).default({}),
+  canary: canarySchema.optional(),
 }).strict();
 
 export type FunctionConfigInput = z.input<typeof functionConfigSchema>;

@@ -12,7 +12,7 @@ export type AuditAction =
   | 'tenant.create' | 'token.create' | 'token.revoke'
   | 'usage.rebuild';
 
-export async function audit(deps: ControlDeps, principal: Principal, tenant: string, action: AuditAction, body: { [key: string]: JsonValue }): Promise<void> {
+export async function audit(deps: Pick<ControlDeps, 'ledger' | 'logger'>, principal: Pick<Principal, 'actor'>, tenant: string, action: AuditAction, body: { [key: string]: JsonValue }): Promise<void> {
   if (!deps.ledger) return;
   try {
     await deps.ledger.audit(tenant, principal.actor, action, body);

@@ -14,7 +14,7 @@ export async function requireFunction(deps: ControlDeps, tenant: string, name: s
 }
 
 /** Calls the node's change hook; a failing hook is logged, never turned into a failed request (the change is already stored). */
-export function functionChanged(deps: ControlDeps, tenant: string, name: string): void {
+export function functionChanged(deps: Pick<ControlDeps, 'onFunctionChanged' | 'logger'>, tenant: string, name: string): void {
   try {
     deps.onFunctionChanged(tenant, name);
   } catch (err) {

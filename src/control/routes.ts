@@ -10,9 +10,10 @@ import { secretRoutes } from './secrets.ts';
 import { tenantRoutes } from './tenants.ts';
 import { ledgerRoutes } from './ledger.ts';
 import { usageRoutes } from './usage.ts';
+import { anomalyRoutes } from './anomalies.ts';
 
 export function buildRoutes(): Route[] {
   const routes: Route[] = [];
-  routes.push(...healthRoutes, openApiRoute(() => routes), ...functionRoutes, ...versionRoutes, ...logRoutes, ...invokeRoutes, ...secretRoutes, ...tenantRoutes, ...usageRoutes, ...ledgerRoutes);
+  routes.push(...healthRoutes, openApiRoute(() => routes), ...functionRoutes, ...versionRoutes, ...logRoutes, ...invokeRoutes, ...secretRoutes, ...tenantRoutes, ...usageRoutes, ...anomalyRoutes, ...ledgerRoutes);
   return routes;
 }

@@ -12,6 +12,7 @@ import { functionNameParam, idParam, pageOptions, pageQuery } from './schemas.ts
 import { deployResultView, deploymentView, pageOf, rollbackResultView, routeUrls, toDeploymentView, toVersionView, versionView } from './views.ts';
 import type { ControlDeps } from './deps.ts';
 import { audit } from './audit.ts';
+import type { Principal } from './auth.ts';
 
 export const MAX_CODE_BYTES = 10 * 1024 * 1024;
 
@@ -38,6 +39,20 @@ async function previousVersion(deps: ControlDeps, tenant: string, name: string, 
     cursor = page.nextCursor;
   } while (cursor !== null);
   return null;
+}
+
+/**
+ * Makes an existing version current, refreshes the node's routing and appends the `control.rollback`
+ * audit entry: the one rollback path, for POST .../rollback and for the canary (with its reason).
+ * Null when the version does not exist.
+ */
+export async function rollbackTo(deps: Pick<ControlDeps, 'storage' | 'onFunctionChanged' | 'ledger' | 'logger'>, principal: Pick<Principal, 'actor'>,
+  tenant: string, name: string, target: string, at: number, reason?: string): Promise<{ previous: string | null } | null> {
+  const r = await deps.storage.setCurrentVersion(tenant, name, target, principal.actor, at);
+  if (!r) return null;
+  functionChanged(deps, tenant, name);
+  await audit(deps, principal, tenant, 'rollback', { function: name, version: target, previous: r.previous, ...(reason !== undefined ? { reason } : {}) });
+  return r;
 }
 
 const nameParams = { name: functionNameParam };
@@ -123,10 +138,8 @@ export const versionRoutes: Route[] = [
       }
       const version = await deps.storage.getVersion(tenant, name, target);
       if (!version) throw versionNotFound(name, target);
-      const r = await deps.storage.setCurrentVersion(tenant, name, target, principal.actor, now());
+      const r = await rollbackTo(deps, principal, tenant, name, target, now());
       if (!r) throw versionNotFound(name, target);
-      functionChanged(deps, tenant, name);
-      await audit(deps, principal, tenant, 'rollback', { function: name, version: target, previous: r.previous });
       return { status: 200, body: { function: name, version: toVersionView(version), previous: r.previous } };
     },
   }),

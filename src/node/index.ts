@@ -25,6 +25,9 @@ import { resolveVersion } from './versions.ts';
 import { createHostCall } from './host-calls.ts';
 import { openNodeLedger } from './ledger.ts';
 import { Gauge } from 'prom-client';
+import { AnomalyMonitor, type AnomalyEvent } from '../telemetry/anomaly-monitor.ts';
+import { CanaryAnalyzer, type CanaryVerdict } from '../telemetry/canary.ts';
+import { rollbackTo } from '../control/versions.ts';
 
 export interface NodeOptions {
   dataDir: string;
@@ -55,6 +58,11 @@ export interface NodeOptions {
   memoryBudgetMb?: number;
   /** false: keep no usage records (nothing is billed). Only for measuring metering's cost (bench/metering.mjs). */
   metering?: boolean;
+  /**
+   * The anomaly monitor of function telemetry (telemetry/anomaly-monitor.ts): its interval (default
+   * 1000 ms), score threshold and warm-up; false turns it off.
+   */
+  anomaly?: false | { intervalMs?: number; threshold?: number; warmupIntervals?: number; cooldownIntervals?: number; minInvocations?: number };
 }
 
 export interface RunningNode {
@@ -153,8 +161,24 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   new Gauge({ name: 'cairn_memory_budget_used_megabytes', help: 'Instance memory reserved against the node budget (at each instance limit).', registers: [metrics.registry], collect() { this.set(memoryBudget.usedMb); } });
   new Gauge({ name: 'cairn_memory_budget_megabytes', help: 'The node instance memory budget.', registers: [metrics.registry], collect() { if (Number.isFinite(memoryBudget.limitMb)) this.set(memoryBudget.limitMb); } });
   new Gauge({ name: 'cairn_instance_evictions', help: 'Idle instances evicted to make room under the memory budget, since start.', registers: [metrics.registry], collect() { this.set(memoryBudget.evictions); } });
+  // Anomalies are stored, counted and appended to the ledger in the order found, off the hot path.
+  let anomalyWrites: Promise<void> = Promise.resolve();
+  const reportAnomaly = (e: AnomalyEvent): void => {
+    metrics.anomalies.inc({ signal: e.signal });
+    logger.warn({ anomaly: e }, `anomaly in ${e.function}: ${e.explanation}`);
+    anomalyWrites = anomalyWrites.then(async () => {
+      await storage.appendAnomalies([e]);
+      await ledgerService.append({ tenant: e.tenant, actor: 'system:anomaly' }, { type: 'anomaly.detected', body: { ...e } });
+    }).catch((err: unknown) => logger.error({ err, anomaly: e.id }, 'failed to store an anomaly event'));
+  };
+  // Canary analysis of deploys (functions with canary.autoRollback), fed by the monitor's intervals.
+  let canaryRollback: (v: CanaryVerdict) => void = () => {};
+  const canary = new CanaryAnalyzer({ rollback: (v) => canaryRollback(v) });
+  const monitor = opts.anomaly === false ? null : new AnomalyMonitor({ ...opts.anomaly, onAnomaly: reportAnomaly, onInterval: (i) => canary.observe(i) });
+  monitor?.start();
   const scheduler = new Scheduler({
     engine, metrics, recorder, memoryBudget,
+    ...(monitor ? { onInvocation: monitor.record.bind(monitor) } : {}),
     resolveVersion: (t) => resolveVersion(storage, box, t),
     hostCall: (t, config) => createHostCall(storage, ledger.service, t, config),
   });
@@ -183,15 +207,28 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const dataAddr = await listen(dataServer, opts.port, host);
   const dataUrl = urlOf(dataAddr, host);
 
+  const onFunctionChanged = (tenant: string, name: string): void => {
+    void loadRoutes(storage, router, tenant, name).then(async () => {
+      const route = router.get(name);
+      scheduler.retireOthers(tenant, name, route?.version ?? null);
+      // A deploy starts a canary (when its config asks for one); a rollback or delete ends it.
+      const last = (await storage.listDeployments(tenant, name, { limit: 1 })).items[0];
+      if (route && last?.kind === 'deploy' && last.version === route.version) canary.deployed(tenant, name, last.version, last.previous, route.config.canary, Date.now());
+      else canary.cancel(tenant, name);
+      if (!route) monitor?.forget(tenant, name);
+    }).catch((err) => logger.error({ err, tenant, name }, 'failed to refresh a route'));
+  };
+  canaryRollback = (v) => {
+    logger.warn({ canary: v }, `canary failed: rolling ${v.function} back from ${v.version} to ${v.previous}: ${v.reason}`);
+    void rollbackTo({ storage, onFunctionChanged, ledger: ledgerService, logger }, { actor: 'system:canary' }, v.tenant, v.function, v.previous, Date.now(), v.reason)
+      .catch((err: unknown) => logger.error({ err, canary: v }, 'the canary rollback failed'));
+  };
   const control = createControlHandler({
     storage, secrets: box, invoker: scheduler, adminTokenHash: sha256Hex(admin.token), logger, dataPlaneUrl: dataUrl, ledger: ledger.service,
     ...(opts.prices ? { prices: opts.prices } : {}),
     metricsText: () => metrics.text(),
     isReady: () => ready,
-    onFunctionChanged: (tenant, name) => {
-      void loadRoutes(storage, router, tenant, name).then(() => scheduler.retireOthers(tenant, name, router.get(name)?.version ?? null))
-        .catch((err) => logger.error({ err, tenant, name }, 'failed to refresh a route'));
-    },
+    onFunctionChanged,
   });
   notifyLogs = (t, f) => control.notifyLogs(t, f);
   const adminServer = http.createServer(control);
@@ -216,6 +253,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         await Promise.all([new Promise((r) => dataServer.close(r)), new Promise((r) => adminServer.close(r))]);
         clearTimeout(grace);
         await scheduler.close();
+        monitor?.close();
+        await anomalyWrites;
         await engine.close();
         await recorder.flush();
         await ledger.service.close().catch((err: unknown) => logger.error({ err }, 'failed to close the ledger cleanly'));

@@ -29,7 +29,14 @@ export interface SchedulerDeps {
   tickMs?: number;
   /** Node-wide instance memory budget; without it instances are limited only per function. */
   memoryBudget?: MemoryBudget;
+  /**
+   * Sees every finished invocation (the anomaly monitor). Called on the hot path: it must be O(1)
+   * and must not throw.
+   */
+  onInvocation?: InvocationHook;
 }
+
+export type InvocationHook = (tenant: string, fn: string, version: string, status: number, durationMs: number, cpuMs: number, coldStart: boolean, error: string | null) => void;
 
 const MESSAGE_LIMIT = 16 * 1024;
 
@@ -163,6 +170,11 @@ export class Scheduler implements Invoker {
     if (o.cpuMs) metrics.cpu.inc(labels, o.cpuMs / 1000);
     if (o.coldStart) metrics.coldStarts.inc({ function: target.function });
     if (o.error) metrics.errors.inc({ ...labels, code: o.error });
+    if (this.#deps.onInvocation) {
+      try {
+        this.#deps.onInvocation(target.tenant, target.function, target.version, o.status, o.durationMs, o.cpuMs, o.coldStart, o.error);
+      } catch { /* monitoring must never fail an invocation */ }
+    }
     const billedMs = Math.ceil(o.ranMs);
     const bytesIn = input.body?.byteLength ?? 0;
     metrics.countUsage(target.function, (o.memoryMb * billedMs) / 1_024_000, bytesIn, o.bytesOut);

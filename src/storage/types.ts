@@ -157,6 +157,24 @@ export interface SecretRecord {
   updatedAt: number;
 }
 
+/** An anomaly the node's monitor found in one signal of a function's telemetry (telemetry/anomaly-monitor.ts). */
+export interface AnomalyRecord {
+  id: string;
+  /** End of the interval the anomaly was seen in (ms since the epoch). */
+  ts: number;
+  tenant: string;
+  function: string;
+  version: string;
+  /** invocations_per_s | error_rate | p95_latency_ms | cpu_ms | cold_starts */
+  signal: string;
+  /** Detector score in [0,1]. */
+  score: number;
+  /** What the signal's recent history predicted (its median). */
+  expected: number;
+  observed: number;
+  explanation: string;
+}
+
 export interface Page<T> { items: T[]; nextCursor: string | null }
 export interface PageOptions { cursor?: string | null; limit?: number }
 
@@ -220,6 +238,12 @@ export interface StorageDriver {
   usageTotals(q: UsageQuery): Promise<UsageTotals>;
   /** Recomputes every hourly roll-up from the raw invocation records, in one transaction. */
   rebuildUsage(): Promise<UsageRebuildResult>;
+
+  // anomalies (written by the node's anomaly monitor)
+  /** Stores anomaly events; an id already stored is skipped. */
+  appendAnomalies(batch: AnomalyRecord[]): Promise<void>;
+  /** A tenant's anomalies, newest first (ts, then id, descending), optionally of one function. */
+  listAnomalies(tenant: string, opts?: PageOptions & { function?: string | null }): Promise<Page<AnomalyRecord>>;
 
   // KV (namespaced per tenant by the caller: ns = tenant + "/" + namespace)
   kvGet(ns: string, key: string, now: number): Promise<KvEntry | null>;

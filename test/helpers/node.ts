@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startNode, type RunningNode } from '../../src/node/index.ts';
+import { startNode, type NodeOptions, type RunningNode } from '../../src/node/index.ts';
 
 export interface TestNode extends RunningNode {
   dataDir: string;
@@ -12,9 +12,10 @@ export interface TestNode extends RunningNode {
   admin(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export async function startTestNode(opts: { sandboxes?: number } = {}): Promise<TestNode> {
+export async function startTestNode(opts: { sandboxes?: number; anomaly?: NodeOptions['anomaly'] } = {}): Promise<TestNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-node-'));
-  const node = await startNode({ dataDir, port: 0, adminPort: 0, host: '127.0.0.1', sandboxes: opts.sandboxes ?? 1, logger: pino({ level: 'silent' }) });
+  const node = await startNode({ dataDir, port: 0, adminPort: 0, host: '127.0.0.1', sandboxes: opts.sandboxes ?? 1, logger: pino({ level: 'silent' }),
+    ...(opts.anomaly !== undefined ? { anomaly: opts.anomaly } : {}) });
   const admin = (path: string, init: RequestInit = {}) => fetch(node.adminUrl + '/api/v1' + path, {
     ...init,
     headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },

@@ -13,6 +13,7 @@ import { telemetrySuite } from './conformance/telemetry.ts';
 import { usageSuite } from './conformance/usage.ts';
 import { kvSuite } from './conformance/kv.ts';
 import { secretSuite } from './conformance/secrets.ts';
+import { anomalySuite } from './conformance/anomalies.ts';
 
 export function runStorageConformance(name: string, open: () => Promise<StorageDriver>): void {
   describe(`storage conformance: ${name}`, () => {
@@ -23,6 +24,7 @@ export function runStorageConformance(name: string, open: () => Promise<StorageD
     usageSuite(open);
     kvSuite(open);
     secretSuite(open);
+    anomalySuite(open);
   });
 }
 

@@ -4,7 +4,7 @@
 // with the PRAGMAs below, fsynced) its transaction: "resolved" means "durable", as the contract asks.
 import type Database from 'better-sqlite3';
 import type {
-  DeploymentRecord, FunctionRecord, InvocationInput, InvocationRecord, KvEntry, KvListResult, LogInput, LogRecord,
+  AnomalyRecord, DeploymentRecord, FunctionRecord, InvocationInput, InvocationRecord, KvEntry, KvListResult, LogInput, LogRecord,
   Page, PageOptions, SecretRecord, StorageDriver, TenantRecord, TokenRecord, UsageGranularity, UsageQuery, UsageRebuildResult,
   UsageRow, UsageTotals, VersionRecord,
 } from '../types.ts';
@@ -37,6 +37,7 @@ const UPSERT_USAGE = `INSERT INTO usage_hourly (${USAGE_COLS}) VALUES (?, ?, ?, 
   ON CONFLICT (tenant, function, hour) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
     cold_starts = cold_starts + excluded.cold_starts, billed_ms = billed_ms + excluded.billed_ms, cpu_us = cpu_us + excluded.cpu_us,
     mb_ms = mb_ms + excluded.mb_ms, bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out`;
+const ANOMALY_COLS = 'id, ts, tenant, function, version, signal, score, expected, observed, explanation';
 const LOG_COLS = 'id, tenant, function, version, invocation_id AS invocationId, ts, level, message';
 
 type VersionRow = Omit<VersionRecord, 'config'> & { config: string };
@@ -419,6 +420,30 @@ export class SqliteDriver implements StorageDriver {
   }
 
   // ---- KV: an entry is visible while expiresAt is null or later than `now`.
+
+  // ---- anomalies
+
+  async appendAnomalies(batch: AnomalyRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    this.#write(() => {
+      for (const a of batch) {
+        this.#run('INSERT INTO anomalies (id, ts, tenant, function, version, signal, score, expected, observed, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+          a.id, a.ts, a.tenant, a.function, a.version, a.signal, a.score, a.expected, a.observed, a.explanation);
+      }
+    });
+  }
+
+  async listAnomalies(tenant: string, opts: PageOptions & { function?: string | null } = {}): Promise<Page<AnomalyRecord>> {
+    const limit = clampLimit(opts.limit);
+    const after = decodeCursor<[number, string]>(opts.cursor, ['number', 'string']);
+    const fn = opts.function ?? null;
+    const where = ['tenant = ?'];
+    const params: unknown[] = [tenant];
+    if (fn !== null) { where.push('function = ?'); params.push(fn); }
+    if (after) { where.push('(ts < ? OR (ts = ? AND id < ?))'); params.push(after[0], after[0], after[1]); }
+    const rows = this.#all<AnomalyRecord>(`SELECT ${ANOMALY_COLS} FROM anomalies WHERE ${where.join(' AND ')} ORDER BY ts DESC, id DESC LIMIT ?`, ...params, limit + 1);
+    return toPage(rows, limit, (r) => r, (r) => [r.ts, r.id]);
+  }
 
   async kvGet(ns: string, key: string, now: number): Promise<KvEntry | null> {
     const row = this.#get<KvRow>('SELECT key, value, expires_at AS expiresAt, metadata FROM kv WHERE ns = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)', ns, key, now);

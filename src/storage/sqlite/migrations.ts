@@ -213,6 +213,27 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM invocations GROUP BY tenant, function, ts - (ts % 3600000);
     `,
   },
+  {
+    version: 3,
+    name: 'anomaly events',
+    sql: `
+      CREATE TABLE anomalies (
+        tenant TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        function TEXT NOT NULL,
+        version TEXT NOT NULL,
+        signal TEXT NOT NULL,
+        score REAL NOT NULL,
+        expected REAL NOT NULL,
+        observed REAL NOT NULL,
+        explanation TEXT NOT NULL,
+        PRIMARY KEY (tenant, ts, id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE UNIQUE INDEX anomalies_id ON anomalies (id);
+      CREATE INDEX anomalies_function ON anomalies (tenant, function, ts, id);
+    `,
+  },
 ];
 
 const LEDGER_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
