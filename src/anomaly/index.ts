@@ -8,5 +8,6 @@ export { RobustBaselineDetector, type RobustOptions } from './robust.ts';
 export { RandomCutTree, RcfDetector, type RcfOptions } from './rcf.ts';
 export { AnomalyLikelihood, LikelihoodDetector, type LikelihoodOptions } from './likelihood.ts';
 export { ContextNoveltyDetector, type ContextOptions } from './context.ts';
+export { CadDetector, type CadOptions } from './cad.ts';
 export { EnsembleDetector, type EnsembleOptions } from './ensemble.ts';
 export { createDetector, DETECTORS, type DetectorName, type DetectorConfig } from './factory.ts';

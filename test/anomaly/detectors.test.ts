@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createDetector, DETECTORS, RcfDetector, RobustBaselineDetector, ContextNoveltyDetector, AnomalyLikelihood,
+  createDetector, DETECTORS, RcfDetector, RobustBaselineDetector, ContextNoveltyDetector, CadDetector, AnomalyLikelihood,
   mulberry32, type Detector, type DetectorName,
 } from '../../src/anomaly/index.ts';
 
@@ -69,6 +69,35 @@ test('context novelty: a broken pattern scores high, the repeated pattern low', 
   for (let i = 0; i < 800; i++) scores.push(det.update(i, pattern[i % 8]!));
   assert.ok(max(scores.slice(400)) < 0.05);
   assert.ok(det.update(800, 7) > 0.9); // after 6,7 comes 0, never 7
+});
+
+test('CAD contexts: a repeated pattern becomes fully known, a broken one is novel', () => {
+  const det = new CadDetector({ levels: 8, depth: 3, timeContext: false });
+  const pattern = [0, 1, 2, 3, 4, 5, 6, 7];
+  const scores: number[] = [];
+  for (let i = 0; i < 400; i++) scores.push(det.update(i * MIN, pattern[i % 8]!));
+  assert.equal(max(scores.slice(24)), 0); // the first cycles differ: the running range was still growing
+  // After 5, 6, 7 comes 0: the contexts (6,7)→7 and (5,6,7)→7 are new; 7→7 occurred while the range grew.
+  assert.ok(det.update(400 * MIN, 7) > 0.6);
+  // Bounded memory: the least recently seen contexts are forgotten, so an old context is novel again.
+  const small = new CadDetector({ levels: 4, depth: 1, capacity: 4, timeContext: false });
+  for (const x of [0, 1, 0, 1, 0, 1]) small.update(0, x);
+  assert.equal(small.update(0, 0), 0); // 1 → 0 known
+  for (const x of [3, 2, 3, 2, 3, 2, 3, 2]) small.update(0, x);
+  assert.ok(small.update(0, 1) > 0); // 2 → 1 never seen
+  assert.equal(small.stateSize(), 4 + 1 + 2);
+});
+
+test('CAD time context: a usual value at an unusual hour is novel', () => {
+  const det = new CadDetector({ levels: 4, depth: 1, timeContext: true });
+  const HOUR = 60 * MIN;
+  // Daily on/off pattern: 3 during hours 9–16, 0 otherwise, sampled hourly for 3 weeks.
+  let last = 0;
+  for (let h = 0; h < 24 * 21; h++) last = det.update(h * HOUR, h % 24 >= 9 && h % 24 < 17 ? 3 : 0);
+  assert.equal(last, 0);
+  const t = 24 * 21 * HOUR + 3 * HOUR; // 03:00, usually 0
+  const novel = det.update(t, 3);
+  assert.ok(novel >= 0.4, `value 3 at 03:00 scored ${novel}`);
 });
 
 test('anomaly likelihood is ~0 on stationary raw scores and high on a sustained rise', () => {
