@@ -40,6 +40,8 @@ export const bindingSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('kv'), namespace: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/).optional() }).strict(),
   /** The tenant's verifiable ledger (append, documents, transfers, proofs), acting as `function:<name>`. */
   z.object({ type: z.literal('ledger') }).strict(),
+  /** Anomaly scoring with the platform's streaming detectors: env.AI.score(series, { detector }). */
+  z.object({ type: z.literal('ai') }).strict(),
 ]);
 
 /**

@@ -8,6 +8,7 @@ import type { InvocationTarget } from '../scheduler/types.ts';
 import { serveKv, kvNamespace } from '../runtime/bindings/kv.ts';
 import { createEgressFetch, type FetchRequest } from '../runtime/bindings/egress.ts';
 import type { LedgerService } from '../ledger/service.ts';
+import { serveAi } from '../runtime/bindings/ai.ts';
 
 export function createHostCall(storage: StorageDriver, ledger: LedgerService, target: InvocationTarget, config: FunctionConfig): HostHooks['call'] {
   const caller = { tenant: target.tenant, actor: `function:${target.function}` };
@@ -21,6 +22,7 @@ export function createHostCall(storage: StorageDriver, ledger: LedgerService, ta
     if (!granted) throw new TypeError(`this function has no binding named ${binding}`);
     if (granted.type === 'kv') return serveKv(storage, kvNamespace(target.tenant, granted.namespace ?? `${target.function}.${binding}`), op, args);
     if (granted.type === 'ledger') return ledger.call(caller, op, args[0]);
+    if (granted.type === 'ai') return serveAi(op, args);
     throw new TypeError(`binding ${binding} has an unsupported type`);
   };
 }

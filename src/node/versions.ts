@@ -17,7 +17,7 @@ export async function resolveVersion(storage: StorageDriver, box: SecretBox, tar
     if (!s) throw new Problem(500, 'secret-missing', `the secret ${name} granted to ${target.function} does not exist`, { hint: `Create it with \`cairn secret put ${name}\`.` });
     secrets[name] = box.open(target.tenant, name, s.ciphertext);
   }
-  const bindings: Record<string, { type: 'kv' | 'ledger' }> = {};
+  const bindings: Record<string, { type: 'kv' | 'ledger' | 'ai' }> = {};
   for (const [name, b] of Object.entries(version.config.bindings)) bindings[name] = { type: b.type };
   return { code, config: version.config, env: { vars: { ...version.config.vars }, secrets, bindings } };
 }

@@ -174,6 +174,23 @@ describe('data plane', () => {
     assert.equal(entry.tenant, 'default');
   });
 
+  it('env.AI scores a series with the platform detectors', async () => {
+    const code = `export default { async fetch(req, env) {
+      const series = Array.from({ length: 400 }, (_, i) => [i * 60000, 10 + (i % 7) * 0.1]);
+      series[350] = [350 * 60000, 500];
+      const scores = await env.AI.score(series, { detector: 'robust' });
+      let err = '';
+      try { await env.AI.score('nope'); } catch (e) { err = e.message; }
+      return Response.json({ n: scores.length, spike: scores[350], calm: Math.max(...scores.slice(300, 349)), err });
+    } };`;
+    assert.equal((await node.deploy('scorer', code, { bindings: { AI: { type: 'ai' } } })).status, 201);
+    const body: any = await (await fetch(node.dataUrl + '/scorer/')).json();
+    assert.equal(body.n, 400);
+    assert.ok(body.spike > 0.9, `spike scored ${body.spike}`);
+    assert.ok(body.calm < 0.5, `calm points scored up to ${body.calm}`);
+    assert.match(body.err, /series must be an array/);
+  });
+
   it('exposes invocation metrics per function and version', async () => {
     const res = await fetch(node.adminUrl + '/metrics', { headers: { authorization: `Bearer ${node.adminToken}` } });
     const text = await res.text();

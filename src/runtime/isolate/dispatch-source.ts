@@ -99,6 +99,7 @@ export const DISPATCH_SOURCE = String.raw`(function () {
   for (const k of Object.keys(spec.bindings)) {
     if (spec.bindings[k].type === 'kv') env[k] = kvBinding(k);
     else if (spec.bindings[k].type === 'ledger') env[k] = ledgerBinding(k);
+    else if (spec.bindings[k].type === 'ai') env[k] = Object.freeze({ score: (series, opts) => call(k, 'score', [series, opts ?? {}]) });
   }
 
   const waits = new Map();

@@ -22,7 +22,7 @@ export interface HostHooks {
 export interface EnvSpec {
   vars: Record<string, string>;
   secrets: Record<string, string>;
-  bindings: Record<string, { type: 'kv' | 'ledger' }>;
+  bindings: Record<string, { type: 'kv' | 'ledger' | 'ai' }>;
 }
 
 export interface InvocationInput {
