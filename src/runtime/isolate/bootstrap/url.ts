@@ -1,8 +1,7 @@
-// URL Standard §6: the URL and URLSearchParams classes. The parser (vendored from whatwg-url,
-// UTF-8 only) is a separate script loaded on first use; IDNA goes through idna.ts, which loads the
-// UTS #46 tables only for non-ASCII hosts.
+// URL Standard §6: the URL and URLSearchParams classes. The parser (the whatwg-url package, with
+// its own tr46) is a separate script loaded on first use, and only when the fast path for plain
+// absolute http(s) URLs does not apply.
 import { utf8DecodeNoBOM, utf8Encode } from './encoding.ts';
-import { toASCII } from './idna.ts';
 import { pairForEach, pairIterator, iteratorIsEntries, hostCall, isObject, requireArgs, toUSV } from './util.ts';
 
 interface UrlLib {
@@ -23,9 +22,7 @@ interface UrlLib {
 
 let lib: UrlLib | null = null;
 function load(): UrlLib {
-  const m = hostCall('load', 'url');
-  m.setDeps({ utf8Encode, utf8DecodeWithoutBOM: utf8DecodeNoBOM, toASCII });
-  return (lib = m);
+  return (lib = hostCall('load', 'url'));
 }
 /** The URL parser library (loaded on first use). */
 export function urlLib(): UrlLib {
