@@ -55,6 +55,20 @@ export const canarySchema = z.object({
   windowMs: z.number().int().min(1000).max(24 * 3600 * 1000).default(5 * 60 * 1000),
 }).strict();
 
+/**
+ * Abuse defence (telemetry/abuse-limiter.ts): a client whose request rate is far above the
+ * function's typical per-client rate (and above `floorPerS`) is answered 429 until its rate has been
+ * normal for `cooldownMs`. No default object, so configs without it keep their version ids; without
+ * it nothing is limited (a function behind an untrusted proxy sees every request from one address,
+ * so limiting is opt-in). `abuse: {}` turns it on with the defaults.
+ */
+export const abuseSchema = z.object({
+  rateLimit: z.boolean().default(true),
+  floorPerS: z.number().min(1).max(1_000_000).default(50),
+  factor: z.number().min(1).max(1_000_000).default(10),
+  cooldownMs: z.number().int().min(0).max(24 * 3600 * 1000).default(30_000),
+}).strict();
+
 export const authSchema = z.object({ mode: z.enum(['public']).default('public') }).strict();
 
 export const functionConfigSchema = z.object({
@@ -68,6 +82,7 @@ export const functionConfigSchema = z.object({
   secrets: z.array(envName).max(256).default([]),
   bindings: z.record(envName, bindingSchema).default({}),
   canary: canarySchema.optional(),
+  abuse: abuseSchema.optional(),
 }).strict();
 
 export type FunctionConfigInput = z.input<typeof functionConfigSchema>;

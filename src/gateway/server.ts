@@ -12,10 +12,30 @@ export interface GatewayDeps {
   router: Router;
   invoker: Invoker;
   onError?(err: unknown): void;
+  /**
+   * The abuse defence of functions whose config has `abuse.rateLimit` (telemetry/abuse-limiter.ts):
+   * counts the request of `client` and answers 0 to serve it, else the seconds until it may retry.
+   */
+  limiter?: { admit(tenant: string, fn: string, version: string, client: string, policy: { floorPerS: number; factor: number; cooldownMs: number }): number };
+  /** Take the client from the last x-forwarded-for entry (a trusted proxy in front); default: the socket's peer. */
+  trustProxy?: boolean;
+  /** A request was refused because its client is rate-limited. */
+  onRateLimited?(fn: string): void;
 }
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) are the connection's, not the function's.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+/** The client of a request: the socket's peer, or (behind a trusted proxy) the address that proxy appended to x-forwarded-for. */
+export function clientAddress(remote: string | undefined, forwardedFor: string | string[] | undefined, trustProxy: boolean): string {
+  if (trustProxy && forwardedFor !== undefined) {
+    const h = Array.isArray(forwardedFor) ? forwardedFor[forwardedFor.length - 1] ?? '' : forwardedFor;
+    const comma = h.lastIndexOf(',');
+    const last = (comma < 0 ? h : h.slice(comma + 1)).trim();
+    if (last) return last;
+  }
+  return remote ?? 'unknown';
+}
 
 export function sendProblem(res: ServerResponse, problem: Problem, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
@@ -69,6 +89,19 @@ export function createGatewayHandler(deps: GatewayDeps) {
       if (!target) {
         sendProblem(res, new Problem(404, 'no-route', `no function serves ${pathname}`, { hint: 'Deploy one with `cairn deploy <entry> --name <name>`; it answers under /<name>/.' }), idHeader);
         return;
+      }
+      const abuse = target.config.abuse;
+      if (abuse?.rateLimit && deps.limiter) {
+        const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], deps.trustProxy === true);
+        const retryAfter = deps.limiter.admit(target.tenant, target.function, target.version, client, abuse);
+        if (retryAfter > 0) {
+          deps.onRateLimited?.(target.function);
+          req.resume(); // the body is not read; discard it
+          sendProblem(res, new Problem(429, 'rate-limited', `this client's request rate to ${target.function} is anomalous; it is rate-limited`, {
+            retryAfterSeconds: retryAfter, hint: 'Slow down; requests are admitted again once the rate has been normal for a while (see Retry-After).',
+          }), idHeader);
+          return;
+        }
       }
       const limit = target.config.limits.bodyBytes;
       const body = await readBody(req, limit);

@@ -28,6 +28,7 @@ import { Gauge } from 'prom-client';
 import { AnomalyMonitor, type AnomalyEvent } from '../telemetry/anomaly-monitor.ts';
 import { CanaryAnalyzer, type CanaryVerdict } from '../telemetry/canary.ts';
 import { rollbackTo } from '../control/versions.ts';
+import { AbuseLimiter } from '../telemetry/abuse-limiter.ts';
 
 export interface NodeOptions {
   dataDir: string;
@@ -63,6 +64,18 @@ export interface NodeOptions {
    * 1000 ms), score threshold and warm-up; false turns it off.
    */
   anomaly?: false | { intervalMs?: number; threshold?: number; warmupIntervals?: number; cooldownIntervals?: number; minInvocations?: number };
+  /**
+   * The abuse defence (telemetry/abuse-limiter.ts) of functions whose config has `abuse`: its
+   * interval (default 1000 ms), clients tracked per function (default 10 000), score threshold and
+   * warm-up (client samples).
+   */
+  abuse?: { intervalMs?: number; maxClients?: number; threshold?: number; warmupSamples?: number };
+  /**
+   * A trusted reverse proxy is in front of the data plane: the client of a request (abuse defence)
+   * is the last address in its x-forwarded-for header, not the socket's peer. Only set it when
+   * clients cannot reach the node directly, or they can pick any address they like.
+   */
+  trustProxy?: boolean;
 }
 
 export interface RunningNode {
@@ -176,6 +189,11 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const canary = new CanaryAnalyzer({ rollback: (v) => canaryRollback(v) });
   const monitor = opts.anomaly === false ? null : new AnomalyMonitor({ ...opts.anomaly, onAnomaly: reportAnomaly, onInterval: (i) => canary.observe(i) });
   monitor?.start();
+  const limiter = new AbuseLimiter({
+    ...opts.abuse,
+    onAnomaly: reportAnomaly,
+    onRelease: (tenant, fn, client) => logger.info({ tenant, function: fn, client }, `released the rate limit of ${client} on ${fn}`),
+  });
   const scheduler = new Scheduler({
     engine, metrics, recorder, memoryBudget,
     ...(monitor ? { onInvocation: monitor.record.bind(monitor) } : {}),
@@ -202,6 +220,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const adminHost = opts.adminHost ?? '127.0.0.1';
   const dataServer = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createGatewayHandler({
     router, invoker: scheduler, onError: (err) => logger.error({ err }, 'gateway error'),
+    limiter, trustProxy: opts.trustProxy === true, onRateLimited: (fn) => metrics.rateLimited.inc({ function: fn }),
   }));
   dataServer.headersTimeout = 60_000;
   const dataAddr = await listen(dataServer, opts.port, host);
@@ -216,6 +235,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       if (route && last?.kind === 'deploy' && last.version === route.version) canary.deployed(tenant, name, last.version, last.previous, route.config.canary, Date.now());
       else canary.cancel(tenant, name);
       if (!route) monitor?.forget(tenant, name);
+      if (!route?.config.abuse?.rateLimit) limiter.forget(tenant, name);
     }).catch((err) => logger.error({ err, tenant, name }, 'failed to refresh a route'));
   };
   canaryRollback = (v) => {

@@ -16,6 +16,7 @@ export class Metrics {
   readonly poolQueue = new Gauge({ name: 'cairn_pool_queue_depth', help: 'Invocations waiting for a free instance, per function.', labelNames: ['function'] as const, registers: [this.registry] });
   readonly instances = new Gauge({ name: 'cairn_instances', help: 'Function instances by state.', labelNames: ['function', 'state'] as const, registers: [this.registry] });
   readonly anomalies = new Counter({ name: 'cairn_anomalies_total', help: 'Anomalies the monitor reported in function telemetry, by signal.', labelNames: ['signal'] as const, registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'cairn_rate_limited_total', help: 'Requests answered 429 because their client was judged anomalous (abuse defence).', labelNames: ['function'] as const, registers: [this.registry] });
   readonly sandboxExits = new Counter({ name: 'cairn_sandbox_process_exits_total', help: 'Sandbox processes that exited unexpectedly.', registers: [this.registry] });
   // Metering (as billed: the usage records' quantities, counted when each invocation ends).
   readonly usageGbSeconds = new Counter({ name: 'cairn_usage_gb_seconds_total', help: 'Billed GB-seconds: memory limit (GB) × billed wall seconds.', labelNames: ['function'] as const, registers: [this.registry] });

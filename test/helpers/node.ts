@@ -12,10 +12,12 @@ export interface TestNode extends RunningNode {
   admin(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export async function startTestNode(opts: { sandboxes?: number; anomaly?: NodeOptions['anomaly'] } = {}): Promise<TestNode> {
+export async function startTestNode(opts: { sandboxes?: number; anomaly?: NodeOptions['anomaly']; abuse?: NodeOptions['abuse']; trustProxy?: boolean } = {}): Promise<TestNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-node-'));
   const node = await startNode({ dataDir, port: 0, adminPort: 0, host: '127.0.0.1', sandboxes: opts.sandboxes ?? 1, logger: pino({ level: 'silent' }),
-    ...(opts.anomaly !== undefined ? { anomaly: opts.anomaly } : {}) });
+    ...(opts.anomaly !== undefined ? { anomaly: opts.anomaly } : {}),
+    ...(opts.abuse !== undefined ? { abuse: opts.abuse } : {}),
+    ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}) });
   const admin = (path: string, init: RequestInit = {}) => fetch(node.adminUrl + '/api/v1' + path, {
     ...init,
     headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
