@@ -38,6 +38,7 @@ function nodeFlags(cmd: Command): Command {
     .addOption(new Option('--log-format <format>', 'node log format: pretty or json').env('CAIRN_LOG_FORMAT'))
     .addOption(new Option('--log-level <level>', 'node log level: trace, debug, info, warn, error').env('CAIRN_LOG_LEVEL'))
     .addOption(new Option('--prices <file|json>', 'price table for usage and billing: a JSON file or inline JSON (default: list prices similar to public serverless, USD)').env('CAIRN_PRICES'))
+    .addOption(new Option('--trust-proxy', 'take the client address from the last x-forwarded-for entry (only behind a proxy you run; used by abuse rate limiting)').env('CAIRN_TRUST_PROXY'))
     .addOption(new Option('--memory-budget-mb <mb>', 'memory all instances of this node may use, each reserved at its limit; idle ones are evicted first (default: no node budget)').env('CAIRN_MEMORY_BUDGET_MB'))
     .addOption(new Option('--commit-window-ms <ms>', 'group-commit window of usage records and logs, 1..1000 (a kill -9 loses at most the last window; default 100)').env('CAIRN_COMMIT_WINDOW_MS'))
     // Benchmarks only (bench/metering.mjs): a node that keeps no usage records bills nothing.

@@ -20,6 +20,7 @@ export interface NodeFlags {
   prices?: string;
   commitWindowMs?: string;
   memoryBudgetMb?: string;
+  trustProxy?: boolean | string;
   /** Set false by the hidden --no-metering (bench/metering.mjs only). */
   metering?: boolean;
 }
@@ -68,6 +69,7 @@ export function nodeOptions(flags: NodeFlags, dataDir: string, defaults: { logFo
     if (!/^\d+$/.test(v) || Number(v) < 8) throw new CliError(`--memory-budget-mb "${v}": expected a whole number of MB, at least 8`, { hint: 'e.g. --memory-budget-mb 4096; instances count at their limits.memoryMb' });
     opts.memoryBudgetMb = Number(v);
   }
+  if (flags.trustProxy === true || flags.trustProxy === 'true' || flags.trustProxy === '1') opts.trustProxy = true;
   if (flags.metering === false) opts.metering = false;
   return opts;
 }
