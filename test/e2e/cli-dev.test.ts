@@ -21,20 +21,23 @@ after(() => {
 interface Synced { deployed: string[]; unchanged: string[]; failed: string[]; skipped: string[] }
 interface Deployed { function: string; number: number; routes: string[] }
 
+// The watched function's source; written again unchanged to show a no-op save does not redeploy.
+const HELLO_SOURCE = [
+  "import { word } from './lib/word.ts';",
+  'export default {',
+  '  fetch(request: Request): Response {',
+  "    console.log('serving', new URL(request.url).pathname);",
+  '    return new Response(`hello ${word}`);',
+  '  },',
+  '};',
+].join('\n');
+
 describe('cairn dev', () => {
   it('deploys a folder\'s functions and redeploys what changed on save', async () => {
     const app = join(dir, 'app');
     mkdirSync(join(app, 'lib'), { recursive: true });
     writeFileSync(join(app, 'lib', 'word.ts'), "export const word = 'one';\n");
-    writeFileSync(join(app, 'hello.ts'), [
-      "import { word } from './lib/word.ts';",
-      'export default {',
-      '  fetch(request: Request): Response {',
-      "    console.log('serving', new URL(request.url).pathname);",
-      '    return new Response(`hello ${word}`);',
-      '  },',
-      '};',
-    ].join('\n'));
+    writeFileSync(join(app, 'hello.ts'), HELLO_SOURCE);
     writeFileSync(join(app, 'util.ts'), 'export const helper = 1;\n');
 
     const dev = new CliProcess(['--json', 'dev', app, '--port', '0', '--admin-port', '0']);
@@ -64,15 +67,7 @@ describe('cairn dev', () => {
 
       // A save that does not change the bundle does not redeploy.
       mark = dev.stdoutLines.length;
-      writeFileSync(join(app, 'hello.ts'), `${[
-        "import { word } from './lib/word.ts';",
-        'export default {',
-        '  fetch(request: Request): Response {',
-        "    console.log('serving', new URL(request.url).pathname);",
-        '    return new Response(`hello ${word}`);',
-        '  },',
-        '};',
-      ].join('\n')}`);
+      writeFileSync(join(app, 'hello.ts'), HELLO_SOURCE);
       synced = await dev.waitForEvent<Synced>('synced', { from: mark });
       assert.deepEqual(synced.deployed, []);
       assert.deepEqual(synced.unchanged, ['hello']);

@@ -4,6 +4,7 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InvocationInput, StorageDriver, UsageGranularity, UsageRow, UsageTotals } from '../../../src/storage/types.ts';
 import { collect, itWith, makeInvocation, rejectsWithCode, type OpenDriver } from './helpers.ts';
+import { mulberry32 } from '../../../src/anomaly/stats.ts';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -49,17 +50,8 @@ function sum(rows: UsageTotals[]): UsageTotals {
   return t;
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so a failure can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random generator, so a failure can be replayed. */
+export const rng = mulberry32;
 
 /** `n` varied records over two tenants, three functions and about three days starting at T0 - 2h. */
 export function randomRecords(n: number, seed = 1): InvocationInput[] {
