@@ -3,7 +3,8 @@
 // with the previous version's baseline:
 //   * errors: a one-sided binomial test of the new version's cumulative error count against the
 //     baseline rate (floored at 0.5%), z ≥ 5, and at least 5 points worse;
-//   * latency: the median of its interval p95s (≥ 5 intervals of ≥ 5 invocations) above both
+//   * latency: the median of its interval p95s (≥ 5 intervals of ≥ 5 invocations, judged from
+//     half-way through the window so that the new version's cold starts do not decide) above both
 //     2 × and 50 ms over the baseline p95.
 // A failed canary calls `rollback` once (the node rolls back through the same path as the API).
 // Pure logic with injected time: every decision happens in `observe`, driven by the intervals.
@@ -43,6 +44,8 @@ interface Watch {
   version: string;
   previous: string;
   deadline: number;
+  /** Latency is judged only from here on (half the window): a new version's first intervals carry its cold starts. */
+  latencyFrom: number;
   invocations: number;
   errors: number;
   p95s: number[];
@@ -71,7 +74,7 @@ export class CanaryAnalyzer {
     s.watch = null;
     if (!policy?.autoRollback || previous === null || previous === version) return;
     const base = s.versions.get(previous);
-    s.watch = { version, previous, deadline: now + policy.windowMs, invocations: 0, errors: 0, p95s: [], baseline: base ? { ...base } : null };
+    s.watch = { version, previous, deadline: now + policy.windowMs, latencyFrom: now + policy.windowMs / 2, invocations: 0, errors: 0, p95s: [], baseline: base ? { ...base } : null };
   }
 
   /** The served version changed otherwise (rollback, delete): stop watching. */
@@ -139,7 +142,7 @@ export class CanaryAnalyzer {
         };
       }
     }
-    if (b && b.p95Intervals >= LATENCY_INTERVALS && w.p95s.length >= LATENCY_INTERVALS) {
+    if (b && b.p95Intervals >= LATENCY_INTERVALS && w.p95s.length >= LATENCY_INTERVALS && i.ts >= w.latencyFrom) {
       const med = median(w.p95s);
       if (med > 2 * b.p95 && med > b.p95 + 50) {
         return { ...head, signal: 'p95_latency_ms', observed: med, baseline: b.p95, reason: `p95 latency ${Math.round(med)} ms vs ${Math.round(b.p95)} ms on ${w.previous}` };
