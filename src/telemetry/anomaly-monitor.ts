@@ -20,6 +20,8 @@ export interface IntervalSummary {
   function: string;
   /** The version of the interval's last invocation (the served one). */
   version: string;
+  /** The interval also holds invocations of another version (a deploy or rollback happened in it). */
+  mixed: boolean;
   /** End of the interval (ms since the epoch). */
   ts: number;
   invocations: number;
@@ -81,6 +83,7 @@ interface Series {
   tenant: string;
   function: string;
   version: string;
+  mixed: boolean;
   /** End of the open interval. */
   end: number;
   invocations: number;
@@ -131,6 +134,7 @@ export class AnomalyMonitor {
     let s = byFn.get(fn);
     if (!s) { s = this.#newSeries(tenant, fn, version, now); byFn.set(fn, s); }
     if (now >= s.end) this.#closeDue(s, now);
+    if (s.invocations > 0 && s.version !== version) s.mixed = true;
     s.version = version;
     s.invocations++;
     if (error !== null || status >= 500) s.errors++;
@@ -167,7 +171,7 @@ export class AnomalyMonitor {
     const signals = {} as Record<Signal, SignalState>;
     for (const sig of SIGNALS) signals[sig] = { detector: this.#makeDetector(sig), mean: 0, variance: 0, seen: 0, quietUntil: 0 };
     return {
-      tenant, function: fn, version, end: (Math.floor(now / this.intervalMs) + 1) * this.intervalMs,
+      tenant, function: fn, version, mixed: false, end: (Math.floor(now / this.intervalMs) + 1) * this.intervalMs,
       invocations: 0, errors: 0, cpuMs: 0, coldStarts: 0, hist: new Uint32Array(BINS), intervals: 0, signals,
     };
   }
@@ -201,7 +205,8 @@ export class AnomalyMonitor {
       if (!enough && (sig === 'error_rate' || sig === 'p95_latency_ms' || sig === 'cpu_ms')) continue;
       this.#judge(s, sig, ts, values[sig]);
     }
-    this.#onInterval?.({ tenant: s.tenant, function: s.function, version: s.version, ts, invocations: n, errors: s.errors, values });
+    this.#onInterval?.({ tenant: s.tenant, function: s.function, version: s.version, mixed: s.mixed, ts, invocations: n, errors: s.errors, values });
+    s.mixed = false;
     s.end += this.intervalMs;
     s.invocations = 0;
     s.errors = 0;

@@ -92,6 +92,9 @@ export class CanaryAnalyzer {
   observe(i: IntervalSummary): void {
     const s = this.#state(i.tenant, i.function);
     const w = s.watch;
+    // An interval that straddles a version switch holds the other version's invocations too:
+    // judging or learning from it would blame one version for the other's errors.
+    if (i.mixed) return;
     if (w && i.version === w.version) {
       w.invocations += i.invocations;
       w.errors += i.errors;

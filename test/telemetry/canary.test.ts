@@ -13,7 +13,7 @@ function harness() {
   const interval = (version: string, invocations: number, errors: number, p95 = 20): void => {
     ts += 100;
     const s: IntervalSummary = {
-      tenant: 't', function: 'f', version, ts, invocations, errors,
+      tenant: 't', function: 'f', version, mixed: false, ts, invocations, errors,
       values: { invocations_per_s: invocations * 10, error_rate: invocations ? errors / invocations : 0, p95_latency_ms: p95, cpu_ms: 1, cold_starts: 0 },
     };
     c.observe(s);
@@ -64,6 +64,18 @@ describe('CanaryAnalyzer', () => {
     for (let i = 0; i < 45; i++) h.interval('v2', 20, 0, 400);
     assert.deepEqual(h.verdicts.map((v) => v.signal), ['p95_latency_ms'], 'judged from half-way through the window');
     assert.equal(h.verdicts[0]!.reason, 'p95 latency 400 ms vs 20 ms on v1');
+  });
+
+  it('ignores intervals that straddle a version switch', () => {
+    const h = harness();
+    for (let i = 0; i < 50; i++) h.interval('v1', 20, 0);
+    h.c.deployed('t', 'f', 'v2', 'v1', POLICY, h.now());
+    // The old version's failures, counted in an interval whose last invocation was the new one's.
+    for (let i = 0; i < 5; i++) {
+      h.c.observe({ tenant: 't', function: 'f', version: 'v2', mixed: true, ts: h.now() + i, invocations: 40, errors: 20, values: { invocations_per_s: 400, error_rate: 0.5, p95_latency_ms: 20, cpu_ms: 1, cold_starts: 0 } });
+    }
+    assert.equal(h.verdicts.length, 0);
+    assert.equal(h.c.watching('t', 'f'), 'v2');
   });
 
   it('does nothing without autoRollback, without a previous version, or after cancel', () => {
