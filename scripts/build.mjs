@@ -18,7 +18,7 @@ if (existsSync('src/runtime/isolate/bootstrap/index.ts')) {
   const dir = 'src/runtime/isolate/bootstrap/';
   builds.push({
     ...common, sourcemap: false, outdir: 'dist',
-    entryPoints: { bootstrap: dir + 'index.ts', 'bootstrap-compression': dir + 'lazy/compression.ts', 'bootstrap-urlpattern': dir + 'lazy/urlpattern.ts', 'bootstrap-url': dir + 'lazy/url.ts', 'bootstrap-streams': dir + 'lazy/streams.ts' },
+    entryPoints: { bootstrap: dir + 'index.ts', 'bootstrap-idna': dir + 'lazy/idna.ts', 'bootstrap-compression': dir + 'lazy/compression.ts', 'bootstrap-urlpattern': dir + 'lazy/urlpattern.ts', 'bootstrap-url': dir + 'lazy/url.ts', 'bootstrap-streams': dir + 'lazy/streams.ts' },
     platform: 'neutral', format: 'iife', target: 'es2022', mainFields: ['browser', 'module', 'main'],
     conditions: ['workerd', 'worker', 'browser'], minifySyntax: true, minifyWhitespace: true,
     globalName: '__cairn_exports', banner: { js: "(() => {'use strict';" }, footer: { js: 'return __cairn_exports.install || __cairn_exports; })()' },

@@ -1,7 +1,8 @@
-// URL Standard §6: the URL and URLSearchParams classes. The parser (the whatwg-url package, with
-// its own tr46) is a separate script loaded on first use, and only when the fast path for plain
-// absolute http(s) URLs does not apply.
+// URL Standard §6: the URL and URLSearchParams classes. The parser (vendored from whatwg-url,
+// UTF-8 only) is a separate script loaded on first use; IDNA goes through idna.ts, which loads the
+// UTS #46 tables only for non-ASCII hosts.
 import { utf8DecodeNoBOM, utf8Encode } from './encoding.ts';
+import { toASCII } from './idna.ts';
 import { pairForEach, pairIterator, iteratorIsEntries, hostCall, isObject, requireArgs, toUSV } from './util.ts';
 
 interface UrlLib {
@@ -22,7 +23,9 @@ interface UrlLib {
 
 let lib: UrlLib | null = null;
 function load(): UrlLib {
-  return (lib = hostCall('load', 'url'));
+  const m = hostCall('load', 'url');
+  m.setDeps({ utf8Encode, utf8DecodeWithoutBOM: utf8DecodeNoBOM, toASCII });
+  return (lib = m);
 }
 /** The URL parser library (loaded on first use). */
 export function urlLib(): UrlLib {

@@ -19,7 +19,7 @@ export interface BootstrapSource {
 }
 
 /** Scripts the isolate may ask for by name (anything else is refused). */
-export const LAZY_SCRIPTS: ReadonlySet<string> = new Set(['compression', 'urlpattern', 'url', 'streams']);
+export const LAZY_SCRIPTS: ReadonlySet<string> = new Set(['idna', 'compression', 'urlpattern', 'url', 'streams']);
 
 const sources = new Map<string, BootstrapSource>();
 

@@ -1,9 +1,9 @@
-// Lazily loaded script: the WHATWG URL parser and the application/x-www-form-urlencoded
-// parser/serializer, from the whatwg-url package (bundled by esbuild; the package's own
-// IDNA dependency, tr46, comes with it). Its completion value is its exports.
+// Lazily loaded script: the URL parser (vendored from whatwg-url) and the
+// application/x-www-form-urlencoded parser/serializer. Its completion value is its exports.
+export { setDeps } from '../vendor/whatwg-url/deps.js';
 export {
   basicURLParse, serializeURL, serializeURLOrigin, serializeHost, serializeInteger, serializePath,
   setTheUsername, setThePassword, cannotHaveAUsernamePasswordPort, hasAnOpaquePath,
-} from 'whatwg-url/lib/url-state-machine.js';
-export { parseUrlencodedString, serializeUrlencoded } from 'whatwg-url/lib/urlencoded.js';
-export { percentDecodeString } from 'whatwg-url/lib/percent-encoding.js';
+} from '../vendor/whatwg-url/url-state-machine.js';
+export { parseUrlencodedString, serializeUrlencoded } from '../vendor/whatwg-url/urlencoded.js';
+export { percentDecodeString } from '../vendor/whatwg-url/percent-encoding.js';
