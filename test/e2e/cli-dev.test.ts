@@ -63,6 +63,8 @@ describe('cairn dev', () => {
       writeFileSync(join(app, 'lib', 'word.ts'), "export const word = 'two';\n");
       const second = await dev.waitForEvent<Deployed>('deployed', { from: mark });
       assert.equal(second.number, 2);
+      // That sync's own summary ('synced', deployed: [hello]) must not be taken for the next save's.
+      assert.deepEqual((await dev.waitForEvent<Synced>('synced', { from: mark })).deployed, ['hello']);
       assert.equal(await (await fetch(`${ready.dataUrl}/hello/`)).text(), 'hello two');
 
       // A save that does not change the bundle does not redeploy.
